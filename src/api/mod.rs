@@ -1,0 +1,19 @@
+//! The gRPC layer: generated types, proto ⇄ domain conversion, the service
+//! implementations and the one place that maps errors to `tonic::Status`.
+
+mod convert;
+mod service;
+
+pub use convert::{assessment_to_proto, draft_from_proto};
+pub use service::{ApiError, AssessmentApi, Core, RuleApi};
+
+/// Generated protobuf types and services, with the protobuf JSON mapping.
+#[allow(missing_docs, clippy::all, clippy::pedantic)]
+pub mod pb {
+    tonic::include_proto!("eva.v1");
+    include!(concat!(env!("OUT_DIR"), "/eva.v1.serde.rs"));
+
+    /// Encoded descriptor set of `proto/`, for gRPC reflection.
+    pub const FILE_DESCRIPTOR_SET: &[u8] =
+        include_bytes!(concat!(env!("OUT_DIR"), "/eva_descriptor.bin"));
+}

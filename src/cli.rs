@@ -1,0 +1,243 @@
+//! The command-line subcommands other than `serve`: assessing drafts from
+//! files and checking a rule bundle.
+
+use std::io::{IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::api::{ApiError, Core, pb};
+use crate::rules::{Bundle, DirSource};
+
+/// Output of `eva assess`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum OutputFormat {
+    /// The assessment as protobuf JSON, one object per line.
+    Json,
+    /// An HTML fragment.
+    Html,
+    /// Markdown.
+    Markdown,
+    /// Plain text.
+    Text,
+}
+
+/// One draft read from input, with where it came from.
+struct Input {
+    origin: String,
+    draft: Result<pb::DraftDecision, String>,
+}
+
+/// Parses drafts from one file or stdin (`-`).
+fn read_inputs(path: &Path) -> Result<Vec<Input>, String> {
+    let (name, text) = if path == Path::new("-") {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| format!("cannot read stdin: {e}"))?;
+        ("stdin".to_string(), s)
+    } else {
+        let s = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read `{}`: {e}", path.display()))?;
+        (path.display().to_string(), s)
+    };
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    if ext == "jsonl" || ext == "ndjson" {
+        return Ok(text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+            .map(|(i, l)| Input {
+                origin: format!("{name}:{}", i + 1),
+                draft: serde_json::from_str::<pb::DraftDecision>(l)
+                    .map_err(|e| format!("not a DraftDecision in protobuf JSON: {e}")),
+            })
+            .collect());
+    }
+    let draft = if ext == "yaml" || ext == "yml" {
+        parse_yaml(&text)
+    } else {
+        serde_json::from_str::<pb::DraftDecision>(&text)
+            .map_err(|e| format!("not a DraftDecision in protobuf JSON: {e}"))
+            .or_else(|json_err| {
+                if ext == "json" {
+                    Err(json_err)
+                } else {
+                    parse_yaml(&text).map_err(|_| json_err)
+                }
+            })
+    };
+    Ok(vec![Input {
+        origin: name,
+        draft,
+    }])
+}
+
+fn parse_yaml(text: &str) -> Result<pb::DraftDecision, String> {
+    let options = marked_yaml::LoaderOptions::default().prevent_coercion(true);
+    let node = marked_yaml::parse_yaml_with_options(0, text, options)
+        .map_err(|e| format!("not valid YAML: {e}"))?;
+    serde_json::from_value::<pb::DraftDecision>(yaml_to_json(&node))
+        .map_err(|e| format!("not a DraftDecision: {e}"))
+}
+
+/// YAML to JSON: plain (unquoted) scalars become numbers, booleans or null
+/// when they read as such; quoted scalars stay strings (`"091"`).
+fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
+    use serde_json::Value;
+    match node {
+        marked_yaml::Node::Scalar(s) => {
+            let text = s.as_str();
+            if !s.may_coerce() {
+                return Value::String(text.to_string());
+            }
+            match text {
+                "true" => Value::Bool(true),
+                "false" => Value::Bool(false),
+                "null" | "~" => Value::Null,
+                _ => text
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| text.parse::<f64>().map(Value::from))
+                    .unwrap_or_else(|_| Value::String(text.to_string())),
+            }
+        }
+        marked_yaml::Node::Sequence(seq) => Value::Array(seq.iter().map(yaml_to_json).collect()),
+        marked_yaml::Node::Mapping(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| (k.as_str().to_string(), yaml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// Runs `eva assess`. Returns the process exit code.
+pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option<&str>) -> i32 {
+    let mut inputs = Vec::new();
+    let mut failed = false;
+    for f in files {
+        match read_inputs(f) {
+            Ok(mut v) => inputs.append(&mut v),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    let progress = (inputs.len() > 1 && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(inputs.len() as u64);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} {elapsed_precise} eta {eta}",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        bar
+    });
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    let render_formats = match format {
+        OutputFormat::Json => vec![],
+        OutputFormat::Html => vec![pb::RenderFormat::Html as i32],
+        OutputFormat::Markdown => vec![pb::RenderFormat::Markdown as i32],
+        OutputFormat::Text => vec![pb::RenderFormat::Text as i32],
+    };
+    let mut first = true;
+    for input in inputs {
+        if let Some(bar) = &progress {
+            bar.inc(1);
+        }
+        let draft = match input.draft {
+            Ok(d) => d,
+            Err(e) => {
+                eprintln!("error: {}: {e}", input.origin);
+                failed = true;
+                continue;
+            }
+        };
+        let request = pb::AssessRequest {
+            draft: Some(draft),
+            render_languages: lang.map(|l| vec![l.to_string()]).unwrap_or_default(),
+            render_formats: render_formats.clone(),
+            request_id: input.origin.clone(),
+        };
+        match core.assess(request, time::OffsetDateTime::now_utc()) {
+            Ok(response) => {
+                let written = if format == OutputFormat::Json {
+                    match serde_json::to_string(&response.assessment) {
+                        Ok(json) => writeln!(out, "{json}"),
+                        Err(e) => {
+                            eprintln!("error: {}: cannot write JSON: {e}", input.origin);
+                            failed = true;
+                            Ok(())
+                        }
+                    }
+                } else {
+                    let sep = if first { "" } else { "\n" };
+                    let content = response
+                        .renderings
+                        .first()
+                        .map(|r| r.content.as_str())
+                        .unwrap_or("");
+                    write!(out, "{sep}{content}")
+                };
+                first = false;
+                if written.is_err() {
+                    return 1;
+                }
+            }
+            Err(ApiError::InvalidArgument(violations)) => {
+                for v in violations {
+                    eprintln!("error: {}: {}: {}", input.origin, v.field, v.description);
+                }
+                failed = true;
+            }
+            Err(e) => {
+                eprintln!("error: {}: {e}", input.origin);
+                failed = true;
+            }
+        }
+    }
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    i32::from(failed)
+}
+
+/// Runs `eva rules check`. Returns the process exit code.
+pub fn check_rules(dir: &Path) -> i32 {
+    match Bundle::load(&DirSource::new(dir)) {
+        Ok(b) => {
+            println!(
+                "ok: bundle `{}` version {}: {} rules, {} concepts, {} exemptions, {} plans ({}); digest {}",
+                b.id,
+                b.version,
+                b.rules.len(),
+                b.concepts.len(),
+                b.exemptions.len(),
+                b.plans.len(),
+                b.plans.keys().cloned().collect::<Vec<_>>().join(", "),
+                b.digest
+            );
+            0
+        }
+        Err(errors) => {
+            for e in &errors.0 {
+                let file = if e.file.is_empty() {
+                    String::new()
+                } else {
+                    dir.join(&e.file).display().to_string()
+                };
+                match (file.is_empty(), e.line) {
+                    (true, _) => eprintln!("error: {}", e.message),
+                    (false, 0) => eprintln!("error: {file}: {}", e.message),
+                    (false, line) => eprintln!("error: {file}:{line}: {}", e.message),
+                }
+            }
+            eprintln!("{} problem(s) in {}", errors.0.len(), dir.display());
+            1
+        }
+    }
+}

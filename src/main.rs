@@ -1,0 +1,163 @@
+//! The `eva` binary: parses arguments, sets up logging and runs a subcommand.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use eva::api::Core;
+use eva::cli::{self, OutputFormat};
+use eva::config::{Overrides, Settings};
+use eva::rules::{Bundle, DirSource, Limits};
+
+/// Ex-ante human impact assessment of draft municipal decisions.
+#[derive(Debug, Parser)]
+#[command(name = "eva", version, about)]
+struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gRPC server.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:50051].
+        #[arg(long, env = "EVA_LISTEN")]
+        listen: Option<String>,
+        /// Rule bundle directory [default: ./rules].
+        #[arg(long, env = "EVA_RULES")]
+        rules: Option<PathBuf>,
+        /// Largest text per draft in bytes [default: 1048576].
+        #[arg(long, env = "EVA_MAX_TEXT_BYTES")]
+        max_text_bytes: Option<usize>,
+        /// Log format: text or json [default: text].
+        #[arg(long, env = "EVA_LOG_FORMAT")]
+        log_format: Option<String>,
+        /// YAML config file with any of: listen, rules, max_text_bytes, log_format.
+        #[arg(long, env = "EVA_CONFIG")]
+        config: Option<PathBuf>,
+    },
+    /// Assess drafts (protobuf JSON or YAML of DraftDecision; `-` is stdin;
+    /// a .jsonl file holds one draft per line).
+    Assess {
+        /// Draft files.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "json")]
+        format: OutputFormat,
+        /// Language of renderings: fi, sv or en [default: the draft's].
+        #[arg(long)]
+        lang: Option<String>,
+        /// Rule bundle directory.
+        #[arg(long, env = "EVA_RULES", default_value = "rules")]
+        rules: PathBuf,
+        /// Largest text per draft in bytes.
+        #[arg(long, env = "EVA_MAX_TEXT_BYTES", default_value_t = 1024 * 1024)]
+        max_text_bytes: usize,
+    },
+    /// Work with rule bundles.
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum RulesCommand {
+    /// Validate a bundle; errors name file, line and what to fix.
+    Check {
+        /// Bundle directory [default: ./rules].
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<Core> {
+    let bundle = Bundle::load(&DirSource::new(rules))
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .with_context(|| format!("cannot load the rule bundle in `{}`", rules.display()))?;
+    Ok(Core::new(bundle, Limits { max_text_bytes })?)
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    match args.command {
+        Command::Serve {
+            listen,
+            rules,
+            max_text_bytes,
+            log_format,
+            config,
+        } => {
+            let settings = Settings::load(
+                config.as_deref(),
+                Overrides {
+                    listen,
+                    rules,
+                    max_text_bytes,
+                    log_format,
+                },
+            )?;
+            init_logging(settings.log_json);
+            let core = Arc::new(load_core(&settings.rules, settings.max_text_bytes)?);
+            let runtime = tokio::runtime::Runtime::new()?;
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(settings.listen)
+                    .await
+                    .with_context(|| format!("cannot listen on {}", settings.listen))?;
+                eva::app::run(listener, core, shutdown_signal()).await?;
+                Ok(())
+            })
+        }
+        Command::Assess {
+            files,
+            format,
+            lang,
+            rules,
+            max_text_bytes,
+        } => {
+            let core = load_core(&rules, max_text_bytes)?;
+            std::process::exit(cli::assess(&core, &files, format, lang.as_deref()));
+        }
+        Command::Rules {
+            command: RulesCommand::Check { dir },
+        } => std::process::exit(cli::check_rules(&dir)),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down");
+}

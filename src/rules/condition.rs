@@ -1,0 +1,185 @@
+//! Rule conditions behind a small trait of our own, so the expression
+//! language could be swapped. The implementation is the ZEN expression
+//! language (`zen-expression`), checked at load time by its strict analyser
+//! against the declared input schema.
+
+use zen_expression::intellisense::IntelliSense;
+use zen_expression::variable::{Variable, VariableType};
+use zen_expression::{Expression, expression::Standard};
+
+/// A language for rule conditions.
+pub trait ConditionLanguage {
+    /// A compiled condition; shared between threads.
+    type Compiled: Send + Sync + std::fmt::Debug;
+    /// Prepared input for one draft; built once, used for every rule.
+    type Input;
+
+    /// Compiles `source` and checks it against `schema` (a JSON value whose
+    /// shape and value types describe every input field). Returns the
+    /// problems found, each a sentence an administrator can act on.
+    fn compile(
+        &self,
+        source: &str,
+        schema: &serde_json::Value,
+    ) -> Result<Self::Compiled, Vec<String>>;
+
+    /// Prepares an input value for evaluation.
+    fn prepare(&self, input: &serde_json::Value) -> Self::Input;
+
+    /// Evaluates a compiled condition to true or false.
+    fn evaluate(&self, condition: &Self::Compiled, input: &Self::Input) -> Result<bool, String>;
+}
+
+/// The ZEN expression language.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Zen;
+
+/// A compiled ZEN condition.
+#[derive(Debug, Clone)]
+pub struct ZenCondition {
+    expression: Expression<Standard>,
+}
+
+impl ConditionLanguage for Zen {
+    type Compiled = ZenCondition;
+    type Input = Variable;
+
+    fn compile(
+        &self,
+        source: &str,
+        schema: &serde_json::Value,
+    ) -> Result<ZenCondition, Vec<String>> {
+        let types = VariableType::from(schema);
+        let mut analyser = IntelliSense::new().with_strict(true);
+        let analysis = analyser.analyze(source, &types);
+        let mut problems: Vec<String> = analysis
+            .diagnostics
+            .iter()
+            .map(|d| {
+                let (from, to) = (d.span.0 as usize, d.span.1 as usize);
+                let at = source.get(from..to).filter(|s| !s.trim().is_empty());
+                match at {
+                    Some(part) => format!("{} at `{part}`", lowercase_first(&d.message)),
+                    None => lowercase_first(&d.message),
+                }
+            })
+            .collect();
+        if let Some(fields) = schema.as_object() {
+            for reference in &analysis.references {
+                if reference.via_alias.is_some() {
+                    continue;
+                }
+                if let Some(root) = reference.path.first()
+                    && !fields.contains_key(root.as_ref())
+                {
+                    let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+                    let problem = format!(
+                        "unknown field `{root}`; conditions can read {}",
+                        known.join(", ")
+                    );
+                    if !problems.contains(&problem) {
+                        problems.push(problem);
+                    }
+                }
+            }
+        }
+        if problems.is_empty()
+            && !matches!(analysis.return_type, VariableType::Bool | VariableType::Any)
+        {
+            problems.push(format!(
+                "the condition gives a {} value, not true or false; compare it with something",
+                type_name(&analysis.return_type)
+            ));
+        }
+        if !problems.is_empty() {
+            return Err(problems);
+        }
+        zen_expression::compile_expression(source)
+            .map(|expression| ZenCondition { expression })
+            .map_err(|e| vec![lowercase_first(&e.to_string())])
+    }
+
+    fn prepare(&self, input: &serde_json::Value) -> Variable {
+        Variable::from(input.clone())
+    }
+
+    fn evaluate(&self, condition: &ZenCondition, input: &Variable) -> Result<bool, String> {
+        match condition.expression.evaluate(input.clone()) {
+            Ok(Variable::Bool(b)) => Ok(b),
+            Ok(Variable::Null) => Ok(false),
+            Ok(other) => Err(format!("condition gave `{other}` instead of true or false")),
+            Err(e) => Err(e.to_string()),
+        }
+    }
+}
+
+fn type_name(t: &VariableType) -> &'static str {
+    match t {
+        VariableType::Number => "number",
+        VariableType::String | VariableType::Const(_) | VariableType::Enum(..) => "string",
+        VariableType::Array(_) => "list",
+        VariableType::Object(_) => "object",
+        VariableType::Null => "null",
+        VariableType::Date | VariableType::Interval => "date",
+        _ => "non-boolean",
+    }
+}
+
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.trim_end_matches('.').chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn schema() -> serde_json::Value {
+        json!({"budget": {"annual_eur": 0}, "classification": "", "concepts": [""], "facts": {"closes_unit": false}})
+    }
+
+    #[test]
+    fn accepts_a_well_typed_condition() {
+        let c = Zen
+            .compile(
+                "budget.annual_eur <= -100000 and 'school' in concepts",
+                &schema(),
+            )
+            .expect("compiles");
+        let input = Zen.prepare(&json!({"budget": {"annual_eur": -200000}, "classification": "", "concepts": ["school"], "facts": {"closes_unit": false}}));
+        assert_eq!(Zen.evaluate(&c, &input), Ok(true));
+    }
+
+    #[test]
+    fn rejects_a_misspelt_field() {
+        let err = Zen
+            .compile("'school' in concpets", &schema())
+            .expect_err("misspelt");
+        assert!(!err.is_empty(), "{err:?}");
+    }
+
+    #[test]
+    fn rejects_a_string_compared_with_a_number() {
+        let err = Zen
+            .compile("classification > 5", &schema())
+            .expect_err("type error");
+        assert!(!err.is_empty(), "{err:?}");
+    }
+
+    #[test]
+    fn rejects_a_condition_that_is_not_boolean() {
+        let err = Zen
+            .compile("budget.annual_eur + 1", &schema())
+            .expect_err("not boolean");
+        assert!(err[0].contains("not true or false"), "{err:?}");
+    }
+
+    #[test]
+    fn rejects_a_syntax_error() {
+        assert!(Zen.compile("budget.annual_eur <=", &schema()).is_err());
+    }
+}

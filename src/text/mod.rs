@@ -1,0 +1,253 @@
+//! Text analysis: tokens with byte offsets, and the matcher that finds
+//! lexicon concepts in Finnish and Swedish text despite inflection,
+//! consonant gradation and compounding.
+//!
+//! The matcher is generate-and-check. For every lexicon term it generates the
+//! stems the word takes in inflection (strong and weak consonant grade, the
+//! plural and oblique stems of the common word types); a token matches when it
+//! is `[compound modifier] + stem + inflectional ending + [clitic]`, where the
+//! ending comes from a closed list. Because only inflectional endings are
+//! accepted, derivations do not match their base word (`koulutus` is not
+//! `koulu`), while compounds match their head (`lähikoulun` is a `koulu`),
+//! as Finnish and Swedish compounds are head-final.
+//!
+//! Term syntax in lexicons: `koulu` (inflected and compound forms),
+//! `=tila` (the exact word only), `kouluverk*` (any word starting so),
+//! `yleisesti nähtäville` (several words in a row, each inflected).
+
+mod morph;
+
+use std::collections::{BTreeMap, HashMap};
+
+pub use morph::{Language as MorphLanguage, stems_for};
+
+/// A word of a text, with where it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    /// Byte offset of the first byte in the source text.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// Lower-cased form used for matching.
+    pub norm: String,
+}
+
+/// Splits text into words: maximal runs of letters and digits. Offsets are
+/// UTF-8 byte offsets into `text`, so `&text[t.start..t.end]` is the word.
+pub fn tokenize(text: &str) -> Vec<Token> {
+    let mut tokens = Vec::new();
+    let mut start: Option<usize> = None;
+    for (i, c) in text.char_indices() {
+        if c.is_alphanumeric() {
+            if start.is_none() {
+                start = Some(i);
+            }
+        } else if let Some(s) = start.take() {
+            tokens.push(make_token(text, s, i));
+        }
+    }
+    if let Some(s) = start {
+        tokens.push(make_token(text, s, text.len()));
+    }
+    tokens
+}
+
+fn make_token(text: &str, start: usize, end: usize) -> Token {
+    Token {
+        start,
+        end,
+        norm: text[start..end].to_lowercase(),
+    }
+}
+
+/// How one word of a term matches a token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum WordPattern {
+    /// Inflected and compound forms, through the stem index.
+    Inflected,
+    /// The exact word only.
+    Exact(String),
+    /// Any word that starts with the given prefix.
+    Prefix(String),
+}
+
+/// One term of a concept, compiled for one language.
+#[derive(Debug, Clone)]
+struct Term {
+    concept: usize,
+    /// The term as written in the lexicon.
+    text: String,
+    words: Vec<WordPattern>,
+    /// For `Inflected` words: the stems of each word.
+    stems: Vec<Vec<String>>,
+}
+
+/// A place in a text where a concept was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    /// Concept id from the lexicon.
+    pub concept: String,
+    /// The term as written in the lexicon.
+    pub term: String,
+    /// Byte range in the analysed text.
+    pub start: usize,
+    /// End of the byte range (exclusive).
+    pub end: usize,
+}
+
+/// A compiled lexicon for one language: finds concept hits in text.
+#[derive(Debug, Default)]
+pub struct Matcher {
+    language: Option<MorphLanguage>,
+    concepts: Vec<String>,
+    terms: Vec<Term>,
+    /// Stem of the first word → terms starting with it.
+    first_stems: HashMap<String, Vec<usize>>,
+    /// Terms whose first word is exact or a prefix: checked one by one.
+    literal_first: Vec<usize>,
+}
+
+/// Shortest stem that may stand as the head of a compound; shorter stems
+/// must be the whole word, or they would match inside unrelated words.
+const MIN_COMPOUND_HEAD: usize = 4;
+/// Shortest compound modifier, in characters.
+const MIN_MODIFIER: usize = 2;
+
+impl Matcher {
+    /// Builds a matcher from `(concept id, terms)` pairs.
+    pub fn new<'a>(
+        language: MorphLanguage,
+        concepts: impl IntoIterator<Item = (&'a str, &'a [String])>,
+    ) -> Self {
+        let mut m = Matcher {
+            language: Some(language),
+            ..Default::default()
+        };
+        for (concept, terms) in concepts {
+            let ci = m.concepts.len();
+            m.concepts.push(concept.to_string());
+            for term in terms {
+                m.add_term(ci, term);
+            }
+        }
+        m
+    }
+
+    fn add_term(&mut self, concept: usize, text: &str) {
+        let Some(lang) = self.language else { return };
+        let lower = text.to_lowercase();
+        let words: Vec<WordPattern> = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '*' || c == '='))
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                if let Some(exact) = w.strip_prefix('=') {
+                    WordPattern::Exact(exact.to_string())
+                } else if let Some(prefix) = w.strip_suffix('*') {
+                    WordPattern::Prefix(prefix.to_string())
+                } else {
+                    WordPattern::Inflected
+                }
+            })
+            .collect();
+        if words.is_empty() {
+            return;
+        }
+        let stems: Vec<Vec<String>> = lower
+            .split(|c: char| !(c.is_alphanumeric() || c == '*' || c == '='))
+            .filter(|w| !w.is_empty())
+            .zip(&words)
+            .map(|(w, p)| match p {
+                WordPattern::Inflected => stems_for(lang, w),
+                _ => Vec::new(),
+            })
+            .collect();
+        let idx = self.terms.len();
+        if words[0] == WordPattern::Inflected {
+            for s in &stems[0] {
+                let entry = self.first_stems.entry(s.clone()).or_default();
+                if !entry.contains(&idx) {
+                    entry.push(idx);
+                }
+            }
+        } else {
+            self.literal_first.push(idx);
+        }
+        self.terms.push(Term {
+            concept,
+            text: text.to_string(),
+            words,
+            stems,
+        });
+    }
+
+    /// Number of concepts this matcher knows.
+    pub fn concept_count(&self) -> usize {
+        self.concepts.len()
+    }
+
+    /// All hits in `text`, in text order; at most one hit per term and place.
+    pub fn find(&self, text: &str) -> Vec<Hit> {
+        let tokens = tokenize(text);
+        self.find_in_tokens(&tokens)
+    }
+
+    /// As [`Matcher::find`], on tokens already made.
+    pub fn find_in_tokens(&self, tokens: &[Token]) -> Vec<Hit> {
+        let Some(lang) = self.language else {
+            return Vec::new();
+        };
+        let mut hits = Vec::new();
+        let mut seen: BTreeMap<(usize, usize), ()> = BTreeMap::new();
+        for (i, token) in tokens.iter().enumerate() {
+            let mut candidates: Vec<usize> = Vec::new();
+            for stem in morph::candidate_stems(lang, &token.norm, MIN_MODIFIER) {
+                if let Some(terms) = self.first_stems.get(stem.stem) {
+                    if stem.modifier_chars > 0 && stem.stem.chars().count() < MIN_COMPOUND_HEAD {
+                        continue;
+                    }
+                    candidates.extend(terms.iter().copied());
+                }
+            }
+            for &t in &self.literal_first {
+                if word_matches(lang, &self.terms[t].words[0], &[], &token.norm) {
+                    candidates.push(t);
+                }
+            }
+            candidates.sort_unstable();
+            candidates.dedup();
+            for t in candidates {
+                let term = &self.terms[t];
+                let n = term.words.len();
+                if i + n > tokens.len() {
+                    continue;
+                }
+                let rest_ok = (1..n).all(|k| {
+                    word_matches(lang, &term.words[k], &term.stems[k], &tokens[i + k].norm)
+                });
+                if !rest_ok || seen.insert((t, i), ()).is_some() {
+                    continue;
+                }
+                hits.push(Hit {
+                    concept: self.concepts[term.concept].clone(),
+                    term: term.text.clone(),
+                    start: token.start,
+                    end: tokens[i + n - 1].end,
+                });
+            }
+        }
+        hits
+    }
+}
+
+/// Whether one token matches one word of a term, without compounds.
+fn word_matches(lang: MorphLanguage, pattern: &WordPattern, stems: &[String], token: &str) -> bool {
+    match pattern {
+        WordPattern::Exact(w) => token == w,
+        WordPattern::Prefix(p) => token.starts_with(p.as_str()),
+        WordPattern::Inflected => morph::candidate_stems(lang, token, usize::MAX)
+            .any(|c| c.modifier_chars == 0 && stems.iter().any(|s| s == c.stem)),
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,234 @@
+//! Finnish and Swedish word forms: the stems a base form takes in
+//! inflection, and the closed lists of inflectional endings and clitics.
+
+use std::collections::BTreeSet;
+
+/// Language of a text, for morphology.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Language {
+    /// Finnish.
+    Finnish,
+    /// Swedish.
+    Swedish,
+}
+
+/// Finnish case and number endings, after a stem (both vowel harmonies).
+const FI_ENDINGS: &[&str] = &[
+    // singular cases
+    "n", "a", "ä", "ta", "tä", "na", "nä", "ksi", "ssa", "ssä", "sta", "stä", "lla", "llä", "lta",
+    "ltä", "lle", "tta", "ttä", "an", "en", "in", "on", "un", "yn", "än", "ön", "hin", "han",
+    "hen", "hon", "hun", "hyn", "hän", "hön", "seen", "siin", "ne",
+    // plural nominative and genitive
+    "t", "jen", "den", "tten", "ten", "ien", "iden", "itten", "ojen", "öjen", "ejen",
+    // plural partitive
+    "ja", "jä", "ita", "itä", "ia", "iä", "oja", "öjä", "eja", "ejä",
+    // plural with the i-marker after the stem vowel (kouluissa, tiloissa, kodeissa)
+    "issa", "issä", "ista", "istä", "illa", "illä", "ilta", "iltä", "ille", "iksi", "ina", "inä",
+    "itta", "ittä", "ine", "ihin", "iin", "isiin", "oissa", "oista", "oilla", "oilta", "oille",
+    "oiksi", "oina", "oihin", "oiden", "oitten", "öissä", "öistä", "öillä", "öille", "öihin",
+    "eissa", "eissä", "eista", "eistä", "eilla", "eillä", "eilta", "eiltä", "eille", "eiksi",
+    "eina", "einä", "eihin", "eiden", "eitä", "eita", "ineen", "ineen",
+    // possessive forms that replace the case ending
+    "nsa", "nsä", "mme", "nne", "ni", "si", "aan", "ään", "een", "iin", "oon", "uun", "yyn",
+];
+
+/// Finnish clitics and possessive suffixes that may follow a case ending.
+const FI_CLITICS: &[&str] = &[
+    "kin", "kaan", "kään", "ko", "kö", "han", "hän", "pa", "pä", "nsa", "nsä", "mme", "nne",
+];
+
+/// Swedish endings: definite, plural and genitive forms.
+const SV_ENDINGS: &[&str] = &[
+    "s", "n", "en", "et", "t", "an", "ar", "er", "or", "r", "na", "arna", "erna", "orna", "rna",
+    "ens", "ets", "ans", "ns", "ts", "arnas", "ernas", "ornas", "rnas", "nas", "e", "a", "ena",
+];
+
+fn endings(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Finnish => FI_ENDINGS,
+        Language::Swedish => SV_ENDINGS,
+    }
+}
+
+fn clitics(lang: Language) -> &'static [&'static str] {
+    match lang {
+        Language::Finnish => FI_CLITICS,
+        Language::Swedish => &[],
+    }
+}
+
+fn is_vowel(c: char) -> bool {
+    matches!(c, 'a' | 'e' | 'i' | 'o' | 'u' | 'y' | 'ä' | 'ö' | 'å')
+}
+
+/// The stems a base form takes in inflection, longest first. Every stem is
+/// at least two characters.
+pub fn stems_for(lang: Language, word: &str) -> Vec<String> {
+    let mut out = BTreeSet::new();
+    match lang {
+        Language::Finnish => finnish_stems(word, &mut out),
+        Language::Swedish => swedish_stems(word, &mut out),
+    }
+    let mut v: Vec<String> = out.into_iter().filter(|s| s.chars().count() >= 2).collect();
+    v.sort_by(|a, b| b.len().cmp(&a.len()).then(a.cmp(b)));
+    v
+}
+
+fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let mut bases: Vec<String> = vec![word.to_string()];
+    let head = |k: usize| chars[..n.saturating_sub(k)].iter().collect::<String>();
+    if word.ends_with("nen") && n > 4 {
+        // ihminen → ihmise-, ihmis-
+        bases.push(format!("{}se", head(3)));
+        bases.push(format!("{}s", head(3)));
+    } else if (word.ends_with("us")
+        || word.ends_with("ys")
+        || word.ends_with("os")
+        || word.ends_with("ös"))
+        && n > 3
+    {
+        // avustus → avustukse-, avustuks-; terveys → terveyde-, terveyt-
+        bases.push(format!("{}kse", head(1)));
+        bases.push(format!("{}ks", head(1)));
+        bases.push(format!("{}de", head(1)));
+        bases.push(format!("{}t", head(1)));
+    } else if word.ends_with("in") && n > 3 {
+        // puhelin → puhelime-, puhelim-
+        bases.push(format!("{}me", head(1)));
+        bases.push(format!("{}m", head(1)));
+    } else if let Some(&last) = chars.last()
+        && is_vowel(last)
+    {
+        let stem = head(1);
+        bases.push(stem.clone());
+        match last {
+            // lapsi → lapse-, tuki → tuke-
+            'i' => bases.push(format!("{stem}e")),
+            // perhe → perhee-
+            'e' => bases.push(format!("{word}e")),
+            // tila → tilo-, kylä → kyli- (the plural stem; -i- is in the endings)
+            'a' => bases.push(format!("{stem}o")),
+            _ => {}
+        }
+    }
+    for b in bases {
+        for g in gradations(&b) {
+            out.insert(g);
+        }
+        out.insert(b);
+    }
+}
+
+fn swedish_stems(word: &str, out: &mut BTreeSet<String>) {
+    out.insert(word.to_string());
+    let chars: Vec<char> = word.chars().collect();
+    if let Some(&last) = chars.last() {
+        if is_vowel(last) && chars.len() > 3 {
+            // skola → skol-, pojke → pojk-
+            out.insert(chars[..chars.len() - 1].iter().collect());
+        } else if matches!(last, 'm' | 'n' | 'l' | 'p' | 't' | 's') {
+            // daghem → daghemm-, program → programm-
+            out.insert(format!("{word}{last}"));
+        }
+    }
+}
+
+/// Consonant gradation: the word with its last consonant cluster in the
+/// other grade (both directions, so that weak and strong bases both work).
+fn gradations(stem: &str) -> Vec<String> {
+    let chars: Vec<char> = stem.chars().collect();
+    // the last consonant run, either at the end or before the trailing vowels
+    let mut end = chars.len();
+    while end > 0 && is_vowel(chars[end - 1]) {
+        end -= 1;
+    }
+    let mut start = end;
+    while start > 0 && !is_vowel(chars[start - 1]) {
+        start -= 1;
+    }
+    if start == end || start == 0 {
+        return Vec::new();
+    }
+    let cluster: String = chars[start..end].iter().collect();
+    let before: String = chars[..start].iter().collect();
+    let after: String = chars[end..].iter().collect();
+    const PAIRS: &[(&str, &str)] = &[
+        ("kk", "k"),
+        ("pp", "p"),
+        ("tt", "t"),
+        ("nk", "ng"),
+        ("mp", "mm"),
+        ("lt", "ll"),
+        ("nt", "nn"),
+        ("rt", "rr"),
+        ("ht", "hd"),
+        ("lk", "l"),
+        ("lk", "lj"),
+        ("rk", "r"),
+        ("rk", "rj"),
+        ("hk", "h"),
+        ("lp", "lv"),
+        ("rp", "rv"),
+        ("t", "d"),
+        ("p", "v"),
+        ("k", ""),
+        ("k", "v"),
+        ("k", "j"),
+    ];
+    let mut out = Vec::new();
+    for (strong, weak) in PAIRS {
+        // the run may be longer than the pair: match the pair at the run's end
+        if let Some(rest) = cluster.strip_suffix(strong) {
+            out.push(format!("{before}{rest}{weak}{after}"));
+        }
+        if !weak.is_empty()
+            && let Some(rest) = cluster.strip_suffix(weak)
+        {
+            out.push(format!("{before}{rest}{strong}{after}"));
+        }
+    }
+    out
+}
+
+/// A way to read a token as `modifier + stem + ending + clitic`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CandidateStem<'a> {
+    /// The stem part.
+    pub stem: &'a str,
+    /// Characters before the stem (a compound modifier); 0 for none.
+    pub modifier_chars: usize,
+}
+
+/// Every reading of `token` as `[modifier] stem [ending] [clitic]` with a
+/// modifier of at least `min_modifier` characters (or none).
+pub fn candidate_stems(
+    lang: Language,
+    token: &str,
+    min_modifier: usize,
+) -> impl Iterator<Item = CandidateStem<'_>> {
+    let mut bodies: Vec<&str> = Vec::new();
+    for clitic in std::iter::once(&"").chain(clitics(lang).iter()) {
+        let Some(before_clitic) = token.strip_suffix(clitic) else {
+            continue;
+        };
+        for ending in std::iter::once(&"").chain(endings(lang).iter()) {
+            if let Some(body) = before_clitic.strip_suffix(ending)
+                && !body.is_empty()
+                && !bodies.contains(&body)
+            {
+                bodies.push(body);
+            }
+        }
+    }
+    bodies.into_iter().flat_map(move |body| {
+        body.char_indices()
+            .enumerate()
+            .filter(move |(k, _)| *k == 0 || *k >= min_modifier)
+            .map(move |(k, (byte, _))| CandidateStem {
+                stem: &body[byte..],
+                modifier_chars: k,
+            })
+    })
+}

@@ -1,0 +1,311 @@
+//! The measured test list for the matcher: inflected, gradated and compound
+//! forms that must match their concept, and near misses that must not.
+
+use super::*;
+
+fn matcher_fi() -> Matcher {
+    let lex: Vec<(&str, Vec<String>)> = vec![
+        (
+            "daycare",
+            vec!["päiväkoti".into(), "varhaiskasvatusyksikkö".into()],
+        ),
+        ("school", vec!["koulu".into()]),
+        (
+            "youth_facility",
+            vec!["nuorisotila".into(), "nuorisotalo".into()],
+        ),
+        ("library", vec!["kirjasto".into()]),
+        ("health_station", vec!["terveysasema".into()]),
+        ("price", vec!["hinta".into()]),
+        ("fee", vec!["maksu".into()]),
+        (
+            "child",
+            vec!["lapsi".into(), "lasten".into(), "lasta".into()],
+        ),
+        ("family", vec!["perhe".into()]),
+        ("older", vec!["ikäihminen".into(), "vanhus".into()]),
+        ("street", vec!["katu".into()]),
+        ("opening_hours", vec!["aukioloaika".into()]),
+        ("zoning", vec!["asemakaava".into()]),
+        ("grant", vec!["avustus".into()]),
+        ("procurement", vec!["hankinta".into()]),
+        (
+            "minutes_publication",
+            vec!["pöytäkirja yleisesti nähtävänä".into()],
+        ),
+        ("health", vec!["terveys".into()]),
+        ("space", vec!["=tila".into()]),
+        ("school_network", vec!["kouluverk*".into()]),
+    ];
+    Matcher::new(
+        MorphLanguage::Finnish,
+        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+    )
+}
+
+fn matcher_sv() -> Matcher {
+    let lex: Vec<(&str, Vec<String>)> = vec![
+        ("school", vec!["skola".into()]),
+        ("daycare", vec!["daghem".into()]),
+        ("fee", vec!["avgift".into()]),
+        ("library", vec!["bibliotek".into()]),
+        ("child", vec!["barn".into()]),
+        ("older", vec!["äldre".into()]),
+    ];
+    Matcher::new(
+        MorphLanguage::Swedish,
+        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+    )
+}
+
+/// Finnish forms that must match, with their concept.
+const FI_POSITIVE: &[(&str, &str)] = &[
+    ("päiväkoti", "daycare"),
+    ("päiväkodin", "daycare"),
+    ("päiväkotien", "daycare"),
+    ("päiväkoteja", "daycare"),
+    ("päiväkodeissa", "daycare"),
+    ("päiväkotiin", "daycare"),
+    ("päiväkodit", "daycare"),
+    ("päiväkodista", "daycare"),
+    ("päiväkodille", "daycare"),
+    ("lähipäiväkodin", "daycare"),
+    ("varhaiskasvatusyksikön", "daycare"),
+    ("varhaiskasvatusyksiköt", "daycare"),
+    ("varhaiskasvatusyksiköissä", "daycare"),
+    ("koulu", "school"),
+    ("koulun", "school"),
+    ("kouluja", "school"),
+    ("koulujen", "school"),
+    ("kouluissa", "school"),
+    ("kouluun", "school"),
+    ("lähikoulun", "school"),
+    ("peruskoulut", "school"),
+    ("yläkoulusta", "school"),
+    ("koulullekin", "school"),
+    ("nuorisotila", "youth_facility"),
+    ("nuorisotilojen", "youth_facility"),
+    ("nuorisotiloja", "youth_facility"),
+    ("nuorisotiloissa", "youth_facility"),
+    ("nuorisotilaan", "youth_facility"),
+    ("nuorisotalon", "youth_facility"),
+    ("nuorisotaloja", "youth_facility"),
+    ("kirjasto", "library"),
+    ("kirjastojen", "library"),
+    ("kirjastoissa", "library"),
+    ("lähikirjaston", "library"),
+    ("pääkirjastoon", "library"),
+    ("terveysasema", "health_station"),
+    ("terveysaseman", "health_station"),
+    ("terveysasemien", "health_station"),
+    ("terveysasemilla", "health_station"),
+    ("terveysasemat", "health_station"),
+    ("hinta", "price"),
+    ("hinnan", "price"),
+    ("hintoja", "price"),
+    ("hinnat", "price"),
+    ("lipunhinnat", "price"),
+    ("maksu", "fee"),
+    ("maksujen", "fee"),
+    ("maksut", "fee"),
+    ("asiakasmaksuja", "fee"),
+    ("asiakasmaksujen", "fee"),
+    ("varhaiskasvatusmaksu", "fee"),
+    ("lapsi", "child"),
+    ("lapsen", "child"),
+    ("lasten", "child"),
+    ("lapsia", "child"),
+    ("lapsille", "child"),
+    ("lasta", "child"),
+    ("perhe", "family"),
+    ("perheen", "family"),
+    ("perheiden", "family"),
+    ("perheitä", "family"),
+    ("lapsiperheiden", "family"),
+    ("perheille", "family"),
+    ("ikäihminen", "older"),
+    ("ikäihmisten", "older"),
+    ("ikäihmisille", "older"),
+    ("ikäihmisiä", "older"),
+    ("vanhus", "older"),
+    ("vanhuksia", "older"),
+    ("vanhusten", "older"),
+    ("vanhuksen", "older"),
+    ("katu", "street"),
+    ("kadun", "street"),
+    ("katuja", "street"),
+    ("kaduilla", "street"),
+    ("pyöräkadun", "street"),
+    ("aukioloaika", "opening_hours"),
+    ("aukioloajat", "opening_hours"),
+    ("aukioloaikojen", "opening_hours"),
+    ("aukioloaikoja", "opening_hours"),
+    ("aukioloaikaa", "opening_hours"),
+    ("asemakaava", "zoning"),
+    ("asemakaavan", "zoning"),
+    ("asemakaavoja", "zoning"),
+    ("asemakaavamuutos", "zoning"),
+    ("avustus", "grant"),
+    ("avustuksen", "grant"),
+    ("avustukset", "grant"),
+    ("avustuksia", "grant"),
+    ("toiminta-avustus", "grant"),
+    ("kohdeavustuksen", "grant"),
+    ("hankinta", "procurement"),
+    ("hankinnan", "procurement"),
+    ("hankintoja", "procurement"),
+    ("palveluhankinnat", "procurement"),
+    ("terveys", "health"),
+    ("terveyden", "health"),
+    ("terveyttä", "health"),
+    ("tila", "space"),
+    ("kouluverkko", "school_network"),
+    ("kouluverkon", "school_network"),
+];
+
+/// Finnish words that must not match the given concept.
+const FI_NEAR_MISSES: &[(&str, &str)] = &[
+    ("koulutus", "school"),
+    ("koulutuksen", "school"),
+    ("kouluttaja", "school"),
+    ("koulutetaan", "school"),
+    ("kotitalous", "daycare"),
+    ("kirjastonhoitaja", "library"),
+    ("maksaa", "fee"),
+    ("maksetaan", "fee"),
+    ("maksuton", "fee"),
+    ("hintainen", "price"),
+    ("perheenjäsen", "family"),
+    ("katujen", "space"),
+    ("tilanne", "space"),
+    ("tilasto", "space"),
+    ("tilaaja", "space"),
+    ("asemakaavoitus", "zoning"),
+    ("hankkia", "procurement"),
+    ("avustaja", "grant"),
+    ("terveydenhoitaja", "health"),
+    ("lapsilisä", "child"),
+    ("nuorisotyö", "youth_facility"),
+    ("vanhuspalvelut", "older"),
+    ("kadunnimi", "street"),
+];
+
+const SV_POSITIVE: &[(&str, &str)] = &[
+    ("skola", "school"),
+    ("skolan", "school"),
+    ("skolor", "school"),
+    ("skolorna", "school"),
+    ("närskolan", "school"),
+    ("grundskolor", "school"),
+    ("skolans", "school"),
+    ("daghem", "daycare"),
+    ("daghemmet", "daycare"),
+    ("daghemmen", "daycare"),
+    ("avgift", "fee"),
+    ("avgiften", "fee"),
+    ("avgifter", "fee"),
+    ("klientavgifterna", "fee"),
+    ("bibliotek", "library"),
+    ("biblioteket", "library"),
+    ("biblioteken", "library"),
+    ("stadsbiblioteket", "library"),
+    ("barn", "child"),
+    ("barnen", "child"),
+    ("barnens", "child"),
+    ("äldre", "older"),
+];
+
+const SV_NEAR_MISSES: &[(&str, &str)] = &[
+    ("skolning", "school"),
+    ("bibliotekarie", "library"),
+    ("barnslig", "child"),
+    ("avgiftsfri", "fee"),
+];
+
+fn concepts_of(m: &Matcher, word: &str) -> Vec<String> {
+    m.find(word).into_iter().map(|h| h.concept).collect()
+}
+
+/// Recall on the positive list and false-positive rate on the near misses.
+fn measure(m: &Matcher, pos: &[(&str, &str)], neg: &[(&str, &str)]) -> (f64, f64, Vec<String>) {
+    let mut failures = Vec::new();
+    let hits = pos
+        .iter()
+        .filter(|(w, c)| {
+            let ok = concepts_of(m, w).iter().any(|x| x == c);
+            if !ok {
+                failures.push(format!("missed {w} → {c}"));
+            }
+            ok
+        })
+        .count();
+    let fps = neg
+        .iter()
+        .filter(|(w, c)| {
+            let bad = concepts_of(m, w).iter().any(|x| x == c);
+            if bad {
+                failures.push(format!("false {w} → {c}"));
+            }
+            bad
+        })
+        .count();
+    (
+        hits as f64 / pos.len() as f64,
+        fps as f64 / neg.len() as f64,
+        failures,
+    )
+}
+
+#[test]
+fn finnish_forms_match_with_high_recall_and_few_false_positives() {
+    let (recall, fp, failures) = measure(&matcher_fi(), FI_POSITIVE, FI_NEAR_MISSES);
+    println!(
+        "finnish: {} forms, recall {recall:.3}; {} near misses, false-positive rate {fp:.3}",
+        FI_POSITIVE.len(),
+        FI_NEAR_MISSES.len()
+    );
+    assert!(
+        recall >= 0.97 && fp <= 0.02,
+        "recall {recall:.3}, fp {fp:.3}: {failures:#?}"
+    );
+}
+
+#[test]
+fn swedish_forms_match_with_high_recall_and_few_false_positives() {
+    let (recall, fp, failures) = measure(&matcher_sv(), SV_POSITIVE, SV_NEAR_MISSES);
+    println!(
+        "swedish: {} forms, recall {recall:.3}; {} near misses, false-positive rate {fp:.3}",
+        SV_POSITIVE.len(),
+        SV_NEAR_MISSES.len()
+    );
+    assert!(
+        recall >= 0.97 && fp <= 0.02,
+        "recall {recall:.3}, fp {fp:.3}: {failures:#?}"
+    );
+}
+
+#[test]
+fn hit_offsets_are_utf8_byte_offsets_of_the_word() {
+    let text = "Ääneen: päiväkodin aukioloajat muuttuvat.";
+    let hits = matcher_fi().find(text);
+    let daycare = hits
+        .iter()
+        .find(|h| h.concept == "daycare")
+        .expect("daycare hit");
+    assert_eq!(&text[daycare.start..daycare.end], "päiväkodin");
+}
+
+#[test]
+fn multiword_terms_match_inflected_words_in_a_row() {
+    let text = "Pöytäkirja pidetään yleisesti nähtävänä. Pöytäkirjat yleisesti nähtävänä.";
+    let hits: Vec<_> = matcher_fi()
+        .find(text)
+        .into_iter()
+        .filter(|h| h.concept == "minutes_publication")
+        .collect();
+    assert_eq!(hits.len(), 1);
+    assert_eq!(
+        &text[hits[0].start..hits[0].end],
+        "Pöytäkirjat yleisesti nähtävänä"
+    );
+}

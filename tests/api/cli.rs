@@ -1,0 +1,180 @@
+//! The `eva` binary as a process.
+
+use std::process::Command;
+
+use crate::helpers::root;
+
+fn eva() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_eva"));
+    c.current_dir(root());
+    c
+}
+
+#[test]
+fn assess_prints_protobuf_json() {
+    let out = eva()
+        .args(["assess", "tests/fixtures/school_closure.json"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(v["screening"]["verdict"], "SCREENING_VERDICT_REQUIRED");
+    assert_eq!(v["tenant"], "167");
+}
+
+#[test]
+fn assess_reads_yaml_and_renders_markdown_in_swedish() {
+    let out = eva()
+        .args([
+            "assess",
+            "tests/fixtures/daycare_hours.yaml",
+            "--format",
+            "markdown",
+            "--lang",
+            "sv",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).expect("utf8");
+    assert!(text.starts_with("## Konsekvensbedömning"), "{text}");
+}
+
+#[test]
+fn assess_reads_stdin() {
+    use std::io::Write;
+    let mut child = eva()
+        .args(["assess", "-", "--format", "text"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let draft = std::fs::read(root().join("tests/fixtures/routine_minutes.json")).expect("fixture");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(&draft)
+        .expect("write");
+    let out = child.wait_with_output().expect("wait");
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Vaikutusten arviointia ei tarvita"));
+}
+
+#[test]
+fn assess_batch_continues_past_a_bad_draft_and_exits_1() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("batch.jsonl");
+    let good = std::fs::read_to_string(root().join("tests/fixtures/zoning.json"))
+        .expect("fixture")
+        .replace('\n', " ");
+    std::fs::write(
+        &path,
+        format!("{good}\n{{\"tenant\":\"091\",\"language\":\"fi\"}}\n{good}\n"),
+    )
+    .expect("write");
+    let out = eva().arg("assess").arg(&path).output().expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 2);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("batch.jsonl:2: draft.title: is empty"),
+        "{err}"
+    );
+}
+
+#[test]
+fn html_rendering_escapes_draft_text() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("evil.json");
+    std::fs::write(
+        &path,
+        r#"{"tenant":"091","language":"fi","title":"<script>alert(1)</script> koulun lakkauttaminen","sections":[{"kind":"SECTION_KIND_PROPOSAL","text":"Koulu lakkautetaan <img src=x onerror=alert(1)>"}],"alternatives":[{"id":"a","title":"<b>nolla</b>","text":"ei muutosta","zeroOption":true}]}"#,
+    )
+    .expect("write");
+    let out = eva()
+        .arg("assess")
+        .arg(&path)
+        .args(["--format", "html"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let html = String::from_utf8(out.stdout).expect("utf8");
+    assert!(
+        !html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"),
+        "{html}"
+    );
+    assert!(
+        html.contains("&lt;b&gt;nolla&lt;&#x2f;b&gt;") || html.contains("&lt;b&gt;nolla"),
+        "{html}"
+    );
+}
+
+#[test]
+fn rules_check_accepts_the_default_bundle() {
+    let out = eva()
+        .args(["rules", "check", "rules"])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: bundle `eva-default`"));
+}
+
+#[test]
+fn rules_check_names_file_line_and_fix_for_a_bad_rule() {
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(&root().join("rules"), dir.path());
+    std::fs::write(
+        dir.path().join("rules/broken.yaml"),
+        "rules:\n  - id: broken.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n    when: \"'school' in concpets\"\n    impacts:\n      - determinant: happiness\n        direction: positive\n        magnitude: minor\n        likelihood: likely\n        horizon: budget_year\n        rationale: {fi: a, sv: b, en: c}\n",
+    )
+    .expect("write");
+    let out = eva()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "rules/broken.yaml:7: unknown determinant `happiness`; use an id from taxonomy.yaml"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "rules/broken.yaml:5: condition `'school' in concpets`: unknown field `concpets`"
+        ),
+        "{err}"
+    );
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for entry in std::fs::read_dir(from).expect("read") {
+        let entry = entry.expect("entry");
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+    }
+}

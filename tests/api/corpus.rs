@@ -1,0 +1,64 @@
+//! The real Helsinki corpus: every document is assessed without error, and
+//! routine items are screened NOT_NEEDED.
+
+use eva::api::pb;
+
+use crate::helpers::{core, corpus, corpus_draft};
+
+#[test]
+fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
+    let Some(docs) = corpus() else {
+        eprintln!("skipped: ../shared/data/helsinki-ahjo-2021.jsonl is not beside the repository");
+        return;
+    };
+    let c = core();
+    let mut routine = 0;
+    let mut failures = Vec::new();
+    let mut verdicts = std::collections::BTreeMap::new();
+    for doc in &docs {
+        let draft = corpus_draft(doc);
+        let title = draft.title.clone();
+        let class = draft.classification_code.clone();
+        let request = pb::AssessRequest {
+            draft: Some(draft),
+            render_formats: vec![pb::RenderFormat::Html as i32],
+            ..Default::default()
+        };
+        let response = c
+            .assess(request, time::OffsetDateTime::now_utc())
+            .unwrap_or_else(|e| panic!("{title}: {e}"));
+        let a = response.assessment.expect("assessment");
+        let verdict = a.screening.as_ref().map(|s| s.verdict).unwrap_or_default();
+        *verdicts.entry(verdict).or_insert(0) += 1;
+        let lower = title.to_lowercase();
+        let is_routine = lower.contains("pöytäkirjan pitäminen yleisesti nähtävänä")
+            || lower.contains("kokouksen laillisuuden ja päätösvaltaisuuden")
+            || lower.starts_with("virkasuhteen täyttäminen")
+            || class.starts_with("01 ");
+        if is_routine {
+            routine += 1;
+            if verdict != pb::ScreeningVerdict::NotNeeded as i32 {
+                let rules: Vec<String> = a
+                    .screening
+                    .iter()
+                    .flat_map(|s| s.reasons.iter().map(|r| r.rule_id.clone()))
+                    .collect();
+                failures.push(format!("`{title}` ({class}): {rules:?}"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "routine items not screened NOT_NEEDED:\n{}",
+        failures.join("\n")
+    );
+    eprintln!(
+        "{} documents; verdicts {verdicts:?}; {routine} routine items all NOT_NEEDED",
+        docs.len()
+    );
+    assert_eq!(docs.len(), 459);
+    assert!(
+        routine >= 40,
+        "expected many routine items, found {routine}"
+    );
+}

@@ -1,0 +1,304 @@
+use eva::api::pb;
+use eva::api::pb::assessment_service_client::AssessmentServiceClient;
+use eva::api::pb::rule_service_client::RuleServiceClient;
+use tonic::Code;
+use tonic_types::StatusExt;
+
+use crate::helpers::{TestServer, fixture};
+
+fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
+    pb::AssessRequest {
+        draft: Some(draft),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn assesses_a_school_closure_with_renderings() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let response = client
+        .assess(pb::AssessRequest {
+            draft: Some(fixture("school_closure.json")),
+            render_languages: vec!["fi".into(), "sv".into(), "en".into()],
+            render_formats: vec![
+                pb::RenderFormat::Html as i32,
+                pb::RenderFormat::Markdown as i32,
+                pb::RenderFormat::Text as i32,
+            ],
+            request_id: "t1".into(),
+        })
+        .await
+        .expect("assess")
+        .into_inner();
+    let a = response.assessment.expect("assessment");
+    assert_eq!(
+        a.screening.as_ref().map(|s| s.verdict),
+        Some(pb::ScreeningVerdict::Required as i32)
+    );
+    assert!(a.required_assessments.iter().any(|r| r.kind == "lava"));
+    assert_eq!(response.renderings.len(), 9);
+    let html_en = response
+        .renderings
+        .iter()
+        .find(|r| r.format == pb::RenderFormat::Html as i32 && r.language == "en")
+        .expect("html en");
+    assert!(
+        html_en
+            .content
+            .contains("<section class=\"eva-assessment\" lang=\"en\">")
+    );
+    assert!(html_en.content.contains("<caption>"));
+    assert!(!html_en.content.contains("<script"));
+}
+
+#[tokio::test]
+async fn evidence_offsets_point_at_the_excerpt() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let draft = fixture("school_closure.json");
+    let a = client
+        .assess(request(draft.clone()))
+        .await
+        .expect("assess")
+        .into_inner()
+        .assessment
+        .expect("assessment");
+    let mut checked = 0;
+    for impact in &a.impacts {
+        for e in impact.evidence.iter().filter(|e| e.fact.is_empty()) {
+            let text = if e.section_index < 0 {
+                draft.title.as_str()
+            } else {
+                draft.sections[e.section_index as usize].text.as_str()
+            };
+            assert_eq!(
+                &text.as_bytes()[e.start as usize..e.end as usize],
+                e.excerpt.as_bytes()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "no text evidence to check");
+}
+
+#[tokio::test]
+async fn rejects_a_draft_without_title_or_text_with_field_violations() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let draft = pb::DraftDecision {
+        tenant: "091".into(),
+        language: "fi".into(),
+        ..Default::default()
+    };
+    let status = client.assess(request(draft)).await.expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let violations = status
+        .get_details_bad_request()
+        .expect("bad request details")
+        .field_violations;
+    let fields: Vec<&str> = violations.iter().map(|v| v.field.as_str()).collect();
+    assert_eq!(fields, vec!["draft.title", "draft.sections"]);
+}
+
+#[tokio::test]
+async fn rejects_an_unknown_tenant() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut draft = fixture("zoning.json");
+    draft.tenant = "999".into();
+    let status = client.assess(request(draft)).await.expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let v = status
+        .get_details_bad_request()
+        .expect("details")
+        .field_violations;
+    assert_eq!(v.len(), 1);
+    assert_eq!(v[0].field, "draft.tenant");
+    assert!(v[0].description.contains("`999`"), "{}", v[0].description);
+}
+
+#[tokio::test]
+async fn rejects_an_unsupported_language() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut draft = fixture("zoning.json");
+    draft.language = "de".into();
+    let status = client.assess(request(draft)).await.expect_err("invalid");
+    let v = status
+        .get_details_bad_request()
+        .expect("details")
+        .field_violations;
+    assert_eq!(v[0].field, "draft.language");
+}
+
+#[tokio::test]
+async fn rejects_text_over_the_limit() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await.clone())
+        .max_decoding_message_size(8 << 20)
+        .max_encoding_message_size(8 << 20);
+    let mut draft = fixture("zoning.json");
+    draft.sections[0].text = "koulu ".repeat(200_000);
+    let status = client.assess(request(draft)).await.expect_err("too long");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    let v = status
+        .get_details_bad_request()
+        .expect("details")
+        .field_violations;
+    assert_eq!(v[0].field, "draft.sections");
+    assert!(v[0].description.contains("1048576"), "{}", v[0].description);
+}
+
+#[tokio::test]
+async fn rejects_a_fact_of_the_wrong_type() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut draft = fixture("fee_increase.json");
+    draft.facts.insert(
+        "fee_change_pct".into(),
+        pbjson_types::Value::from("eight".to_string()),
+    );
+    let status = client.assess(request(draft)).await.expect_err("invalid");
+    let v = status
+        .get_details_bad_request()
+        .expect("details")
+        .field_violations;
+    assert_eq!(v[0].field, "draft.facts.fee_change_pct");
+}
+
+#[tokio::test]
+async fn rejects_a_missing_draft() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let status = client
+        .assess(pb::AssessRequest::default())
+        .await
+        .expect_err("invalid");
+    assert_eq!(status.code(), Code::InvalidArgument);
+}
+
+#[tokio::test]
+async fn streams_assessments_in_order_and_stops_at_a_bad_draft() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut bad = fixture("zoning.json");
+    bad.title.clear();
+    let requests = vec![
+        request(fixture("school_closure.json")),
+        request(fixture("routine_minutes.json")),
+        request(bad),
+    ];
+    let mut stream = client
+        .assess_stream(tokio_stream::iter(requests))
+        .await
+        .expect("stream")
+        .into_inner();
+    let first = stream.message().await.expect("first").expect("some");
+    assert_eq!(
+        first.assessment.expect("a").screening.expect("s").verdict,
+        pb::ScreeningVerdict::Required as i32
+    );
+    let second = stream.message().await.expect("second").expect("some");
+    assert_eq!(
+        second.assessment.expect("a").screening.expect("s").verdict,
+        pb::ScreeningVerdict::NotNeeded as i32
+    );
+    let err = stream.message().await.expect_err("third fails");
+    assert_eq!(err.code(), Code::InvalidArgument);
+    let v = err
+        .get_details_bad_request()
+        .expect("details")
+        .field_violations;
+    assert_eq!(v[0].field, "requests[2].draft.title");
+}
+
+#[tokio::test]
+async fn reports_bundle_info_and_taxonomy() {
+    let server = TestServer::start().await;
+    let mut client = RuleServiceClient::new(server.channel().await);
+    let info = client
+        .get_bundle_info(pb::GetBundleInfoRequest {})
+        .await
+        .expect("info")
+        .into_inner();
+    assert_eq!(info.id, "eva-default");
+    assert_eq!(info.tenants, vec!["091".to_string(), "167".to_string()]);
+    assert_eq!(info.digest.len(), 64);
+    let tax = client
+        .list_taxonomy(pb::ListTaxonomyRequest {})
+        .await
+        .expect("taxonomy")
+        .into_inner();
+    assert_eq!(tax.determinants.len(), 26);
+    assert_eq!(tax.groups.len(), 21);
+    assert!(tax.determinants.iter().all(|d| {
+        d.label
+            .as_ref()
+            .is_some_and(|l| !l.fi.is_empty() && !l.sv.is_empty() && !l.en.is_empty())
+    }));
+}
+
+#[tokio::test]
+async fn serves_health() {
+    let server = TestServer::start().await;
+    let mut client = tonic_health::pb::health_client::HealthClient::new(server.channel().await);
+    let resp = client
+        .check(tonic_health::pb::HealthCheckRequest {
+            service: "eva.v1.AssessmentService".into(),
+        })
+        .await
+        .expect("health")
+        .into_inner();
+    assert_eq!(
+        resp.status,
+        tonic_health::pb::health_check_response::ServingStatus::Serving as i32
+    );
+}
+
+#[tokio::test]
+async fn serves_reflection_v1_and_v1alpha() {
+    use tonic_reflection::pb::v1::ServerReflectionRequest;
+    use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
+    use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
+    use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
+    let server = TestServer::start().await;
+    let mut client = ServerReflectionClient::new(server.channel().await);
+    let req = ServerReflectionRequest {
+        host: String::new(),
+        message_request: Some(MessageRequest::ListServices(String::new())),
+    };
+    let mut stream = client
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .expect("reflection")
+        .into_inner();
+    let resp = stream.message().await.expect("msg").expect("some");
+    let Some(MessageResponse::ListServicesResponse(list)) = resp.message_response else {
+        panic!("unexpected response")
+    };
+    let names: Vec<String> = list.service.into_iter().map(|s| s.name).collect();
+    assert!(
+        names.contains(&"eva.v1.AssessmentService".to_string()),
+        "{names:?}"
+    );
+    assert!(
+        names.contains(&"eva.v1.RuleService".to_string()),
+        "{names:?}"
+    );
+
+    use tonic_reflection::pb::v1alpha::ServerReflectionRequest as AlphaReq;
+    use tonic_reflection::pb::v1alpha::server_reflection_client::ServerReflectionClient as AlphaClient;
+    use tonic_reflection::pb::v1alpha::server_reflection_request::MessageRequest as AlphaRequest;
+    let mut alpha = AlphaClient::new(server.channel().await);
+    let req = AlphaReq {
+        host: String::new(),
+        message_request: Some(AlphaRequest::ListServices(String::new())),
+    };
+    let mut stream = alpha
+        .server_reflection_info(tokio_stream::iter(vec![req]))
+        .await
+        .expect("v1alpha")
+        .into_inner();
+    assert!(stream.message().await.expect("msg").is_some());
+}

@@ -1,0 +1,9 @@
+//! Integration tests through the real interfaces: the gRPC server on a
+//! loopback port, and the `eva` binary as a process.
+
+mod helpers;
+
+mod cli;
+mod corpus;
+mod golden;
+mod grpc;
