@@ -635,6 +635,14 @@ fn parse_date(s: &str) -> Option<time::Date> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
 }
 
+fn lowercase_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
 /// Quoted strings tested for membership in a concept list:
 /// `'school' in concepts`, `'fee' in title_concepts` ….
 fn concept_tests(source: &str) -> Vec<String> {
@@ -702,7 +710,11 @@ impl Loader {
                     marked_yaml::FromYamlError::ParseYaml(le) => (0, le.to_string()),
                     marked_yaml::FromYamlError::FromNode(ne) => {
                         let line = ne.start_mark().map(|m| m.line()).unwrap_or(0);
-                        (line, ne.to_string())
+                        let inner = lowercase_first(&(**ne).to_string());
+                        match ne.path() {
+                            Some(path) => (line, format!("{path}: {inner}")),
+                            None => (line, inner),
+                        }
                     }
                 };
                 self.err(
@@ -1493,5 +1505,168 @@ impl Loader {
             period: p.period,
             goals,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The default bundle's files, with `changes` applied (path, new contents).
+    fn default_with(changes: &[(&str, &str)]) -> MemorySource {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut files = DirSource::new(root)
+            .files()
+            .expect("default bundle readable");
+        for (path, text) in changes {
+            files.retain(|(p, _)| p != path);
+            files.push((path.to_string(), text.to_string()));
+        }
+        MemorySource { files }
+    }
+
+    fn errors(changes: &[(&str, &str)]) -> Vec<String> {
+        match Bundle::load(&default_with(changes)) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(ToString::to_string).collect(),
+        }
+    }
+
+    const RULE_HEAD: &str =
+        "rules:\n  - id: t.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n";
+
+    #[test]
+    fn the_default_bundle_loads() {
+        let b = Bundle::load(&default_with(&[])).expect("loads");
+        assert!(b.rules.len() >= 40);
+        assert_eq!(
+            b.plans.keys().cloned().collect::<Vec<_>>(),
+            vec!["091", "167"]
+        );
+    }
+
+    #[test]
+    fn every_determinant_has_a_rule_and_every_text_three_languages() {
+        let b = Bundle::load(&default_with(&[])).expect("loads");
+        for d in &b.determinants {
+            assert!(
+                b.rules
+                    .iter()
+                    .any(|r| r.impacts.iter().any(|i| i.determinant == d.id)),
+                "no rule has an impact on `{}`",
+                d.id
+            );
+        }
+        for r in &b.rules {
+            assert!(r.title.missing().is_empty(), "{}", r.id);
+            for i in &r.impacts {
+                assert!(i.rationale.missing().is_empty(), "{}", r.id);
+            }
+        }
+    }
+
+    #[test]
+    fn the_digest_changes_with_any_file() {
+        let a = Bundle::load(&default_with(&[])).expect("loads").digest;
+        let text = "# changed\n".to_string()
+            + &std::fs::read_to_string(
+                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/screening.yaml"),
+            )
+            .expect("read");
+        let b = Bundle::load(&default_with(&[("screening.yaml", &text)]))
+            .expect("loads")
+            .digest;
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn rejects_a_duplicate_rule_id_naming_both_places() {
+        let text = format!(
+            "{RULE_HEAD}    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {{fi: a, sv: b, en: c}}\n{}",
+            "  - id: t.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {fi: a, sv: b, en: c}\n"
+        );
+        let errs = errors(&[("rules/t.yaml", &text)]);
+        assert_eq!(
+            errs,
+            vec![
+                "rules/t.yaml:8: duplicate rule id `t.rule`; it is already used at rules/t.yaml:2"
+                    .to_string()
+            ]
+        );
+    }
+
+    #[test]
+    fn rejects_a_missing_translation() {
+        let text = "rules:\n  - id: t.rule\n    title: {fi: a, en: c}\n    reference: \"x\"\n    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {fi: a, sv: b, en: c}\n";
+        let errs = errors(&[("rules/t.yaml", text)]);
+        assert_eq!(errs, vec!["rules/t.yaml:3: rule `t.rule` title has no sv text; every text needs fi, sv and en".to_string()]);
+    }
+
+    #[test]
+    fn rejects_an_unknown_group_and_concept() {
+        let text = format!(
+            "{RULE_HEAD}    when: \"'scool' in concepts\"\n    impacts:\n      - determinant: housing\n        groups: [aliens]\n        direction: positive\n        magnitude: minor\n        likelihood: likely\n        horizon: budget_year\n        rationale: {{fi: a, sv: b, en: c}}\n"
+        );
+        let errs = errors(&[("rules/t.yaml", &text)]);
+        assert!(
+            errs.contains(
+                &"rules/t.yaml:8: unknown population group `aliens`; use an id from taxonomy.yaml"
+                    .to_string()
+            ),
+            "{errs:?}"
+        );
+        assert!(errs.contains(&"rules/t.yaml:5: unknown concept `scool` in condition; define it in a lexicon file or fix the spelling".to_string()), "{errs:?}");
+    }
+
+    #[test]
+    fn rejects_a_string_compared_with_a_number_in_a_condition() {
+        let text = format!(
+            "{RULE_HEAD}    when: \"budget.annual_eur > '100000'\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n"
+        );
+        let errs = errors(&[("rules/t.yaml", &text)]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with("rules/t.yaml:5: condition `budget.annual_eur > '100000'`:"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn rejects_an_unknown_field_in_a_rule_file() {
+        let text = format!(
+            "{RULE_HEAD}    when: \"'school' in concepts\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n    severity: high\n"
+        );
+        let errs = errors(&[("rules/t.yaml", &text)]);
+        assert_eq!(errs.len(), 1, "{errs:?}");
+        assert!(
+            errs[0].starts_with(
+                "rules/t.yaml:8: rules[0].severity: unknown field `severity`, expected one of"
+            ),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn rules_are_in_force_between_their_dates() {
+        let text = format!(
+            "{RULE_HEAD}    effective_from: \"2027-01-01\"\n    effective_until: \"2027-12-31\"\n    when: \"'school' in concepts\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n"
+        );
+        let b = Bundle::load(&default_with(&[("rules/t.yaml", &text)])).expect("loads");
+        let rule = b.rules.iter().find(|r| r.id == "t.rule").expect("rule");
+        let date = |s: &str| parse_date(s).expect("date");
+        assert!(!rule.in_force(date("2026-12-31")));
+        assert!(rule.in_force(date("2027-01-01")));
+        assert!(rule.in_force(date("2027-12-31")));
+        assert!(!rule.in_force(date("2028-01-01")));
+    }
+
+    #[test]
+    fn rejects_a_plan_goal_without_indicators() {
+        let text = "id: x\ntenant: \"276\"\nmunicipality: {fi: K, sv: K, en: K}\nlanguages: [fi]\ntitle: {fi: a, sv: b, en: c}\nperiod: \"2025–2029\"\ngoals:\n  - id: g1\n    title: {fi: a, sv: b, en: c}\n    focus_area: {fi: a, sv: b, en: c}\n    determinants: [housing]\n    indicators: []\n";
+        let errs = errors(&[("plans/276.yaml", text)]);
+        assert_eq!(
+            errs,
+            vec!["plans/276.yaml:8: goal `g1` needs at least one Sotkanet indicator".to_string()]
+        );
     }
 }

@@ -7,3 +7,4 @@ mod cli;
 mod corpus;
 mod golden;
 mod grpc;
+mod python_client;
