@@ -270,6 +270,8 @@ struct ScreeningFile {
 #[serde(deny_unknown_fields)]
 struct ExemptionFile {
     id: Spanned<String>,
+    #[serde(default)]
+    strict: bool,
     label: Spanned<Localized>,
     reason: Spanned<Localized>,
     when: Spanned<String>,
@@ -481,6 +483,8 @@ pub struct Exemption {
     pub label: Localized,
     /// Reason stated when it applies.
     pub reason: Localized,
+    /// Whether it wins even over a rule that requires an assessment.
+    pub strict: bool,
     /// Condition as written.
     pub when: String,
     pub(crate) condition: Compiled,
@@ -611,7 +615,7 @@ impl Bundle {
             "classification": "", "class_main": "", "class_sub": "",
             "budget": {"one_off_eur": 0, "annual_eur": 0, "stated": false,
                        "one_off_stated": false, "annual_stated": false},
-            "concepts": [""], "title_concepts": [""], "proposal_concepts": [""],
+            "concepts": [""], "title_concepts": [""], "proposal_concepts": [""], "core_concepts": [""],
             "groups": [""], "areas": [""], "alternatives": 0, "zero_option": false,
             "facts": facts, "facts_given": [""], "text_bytes": 0,
         });
@@ -660,9 +664,14 @@ fn concept_tests(source: &str) -> Vec<String> {
             .strip_prefix("in")
             .map(|t| t.trim_start())
             .is_some_and(|t| {
-                ["concepts", "title_concepts", "proposal_concepts"]
-                    .iter()
-                    .any(|f| t.starts_with(f))
+                [
+                    "concepts",
+                    "title_concepts",
+                    "proposal_concepts",
+                    "core_concepts",
+                ]
+                .iter()
+                .any(|f| t.starts_with(f))
             });
         if tests_concepts && !out.iter().any(|x: &String| x == value) {
             out.push(value.to_string());
@@ -1008,6 +1017,7 @@ impl Loader {
                         id: e.id.as_str().to_string(),
                         label: (*e.label).clone(),
                         reason: (*e.reason).clone(),
+                        strict: e.strict,
                         when: e.when.as_str().to_string(),
                         condition,
                         evidence_concepts: concept_tests(&e.when)

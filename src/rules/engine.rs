@@ -286,6 +286,7 @@ pub fn assess(
         }
     }
     let mut exemption = None;
+    let mut strict = false;
     for e in &bundle.exemptions {
         let hit = conditions
             .evaluate(&e.condition, &prepared)
@@ -306,6 +307,7 @@ pub fn assess(
                     &sections,
                 ),
             });
+            strict = e.strict;
             break;
         }
     }
@@ -325,12 +327,13 @@ pub fn assess(
     reasons.sort_by(|a, b| a.signal.cmp(&b.signal).then(a.rule_id.cmp(&b.rule_id)));
     let strongest = reasons.first().map(|r| r.signal);
     let verdict = match (strongest, &exemption) {
+        (_, Some(_)) if strict => Verdict::NotNeeded,
         (Some(Verdict::Required), _) => Verdict::Required,
         (_, Some(_)) => Verdict::NotNeeded,
         (Some(v), None) => v,
         (None, None) => Verdict::NotNeeded,
     };
-    // an exemption stands only where no rule demands an assessment
+    // a non-strict exemption stands only where no rule demands an assessment
     let exemption = if verdict == Verdict::NotNeeded {
         exemption
     } else {
@@ -606,6 +609,7 @@ fn condition_input(
         "concepts": analysis.concepts(|_| true),
         "title_concepts": analysis.concepts(|f| f.section_index < 0),
         "proposal_concepts": analysis.concepts(|f| proposal.contains(&f.section_index)),
+        "core_concepts": analysis.concepts(|f| f.section_index < 0 || proposal.contains(&f.section_index)),
         "groups": draft.affected_groups,
         "areas": draft.affected_areas,
         "alternatives": alternatives,

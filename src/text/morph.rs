@@ -154,36 +154,41 @@ fn gradations(stem: &str) -> Vec<String> {
     let cluster: String = chars[start..end].iter().collect();
     let before: String = chars[..start].iter().collect();
     let after: String = chars[end..].iter().collect();
-    const PAIRS: &[(&str, &str)] = &[
-        ("kk", "k"),
-        ("pp", "p"),
-        ("tt", "t"),
-        ("nk", "ng"),
-        ("mp", "mm"),
-        ("lt", "ll"),
-        ("nt", "nn"),
-        ("rt", "rr"),
-        ("ht", "hd"),
-        ("lk", "l"),
-        ("lk", "lj"),
-        ("rk", "r"),
-        ("rk", "rj"),
-        ("hk", "h"),
-        ("lp", "lv"),
-        ("rp", "rv"),
-        ("t", "d"),
-        ("p", "v"),
-        ("k", ""),
-        ("k", "v"),
-        ("k", "j"),
+    // (strong, weak, reversible): a reversible pair is also generated from
+    // weak to strong, for base forms in the weak grade (`liike` → `liikkeen`).
+    // The others (k → j, k → v, k → ∅ …) are generated only from strong to
+    // weak: read backwards they would turn `haju` into `haku`.
+    const PAIRS: &[(&str, &str, bool)] = &[
+        ("kk", "k", true),
+        ("pp", "p", true),
+        ("tt", "t", true),
+        ("nk", "ng", true),
+        ("mp", "mm", true),
+        ("lt", "ll", true),
+        ("nt", "nn", true),
+        ("rt", "rr", true),
+        ("ht", "hd", true),
+        ("t", "d", true),
+        ("lk", "l", false),
+        ("lk", "lj", false),
+        ("rk", "r", false),
+        ("rk", "rj", false),
+        ("hk", "h", false),
+        ("lp", "lv", false),
+        ("rp", "rv", false),
+        ("p", "v", false),
+        ("k", "", false),
+        ("k", "v", false),
+        ("k", "j", false),
     ];
     let mut out = Vec::new();
-    for (strong, weak) in PAIRS {
+    for (strong, weak, reversible) in PAIRS {
         // the run may be longer than the pair: match the pair at the run's end
         if let Some(rest) = cluster.strip_suffix(strong) {
             out.push(format!("{before}{rest}{weak}{after}"));
         }
-        if !weak.is_empty()
+        if *reversible
+            && !weak.is_empty()
             && let Some(rest) = cluster.strip_suffix(weak)
         {
             out.push(format!("{before}{rest}{strong}{after}"));

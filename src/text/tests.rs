@@ -36,6 +36,7 @@ fn matcher_fi() -> Matcher {
         ("health", vec!["terveys".into()]),
         ("space", vec!["=tila".into()]),
         ("school_network", vec!["kouluverk*".into()]),
+        ("smell", vec!["haju".into()]),
     ];
     Matcher::new(
         MorphLanguage::Finnish,
@@ -161,6 +162,9 @@ const FI_POSITIVE: &[(&str, &str)] = &[
     ("tila", "space"),
     ("kouluverkko", "school_network"),
     ("kouluverkon", "school_network"),
+    ("hajun", "smell"),
+    ("hajuja", "smell"),
+    ("hajuhaitat", "smell"),
 ];
 
 /// Finnish words that must not match the given concept.
@@ -188,6 +192,8 @@ const FI_NEAR_MISSES: &[(&str, &str)] = &[
     ("nuorisotyö", "youth_facility"),
     ("vanhuspalvelut", "older"),
     ("kadunnimi", "street"),
+    ("muutoksenhaku", "smell"),
+    ("hakuaika", "smell"),
 ];
 
 const SV_POSITIVE: &[(&str, &str)] = &[
