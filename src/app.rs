@@ -23,10 +23,38 @@ pub enum ServeError {
     Transport(#[from] tonic::transport::Error),
 }
 
-/// Serves `core` on `listener` until `shutdown` completes.
+/// Limits the server applies to every request.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// A request that takes longer is cancelled with DEADLINE_EXCEEDED.
+    pub request_timeout: std::time::Duration,
+    /// Requests served at once across all connections; others wait.
+    pub max_concurrent_requests: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            request_timeout: std::time::Duration::from_secs(30),
+            max_concurrent_requests: 64,
+        }
+    }
+}
+
+/// Serves `core` on `listener` until `shutdown` completes, with default limits.
 pub async fn run(
     listener: TcpListener,
     core: Arc<Core>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    run_with_limits(listener, core, ServerLimits::default(), shutdown).await
+}
+
+/// Serves `core` on `listener` until `shutdown` completes.
+pub async fn run_with_limits(
+    listener: TcpListener,
+    core: Arc<Core>,
+    limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (reporter, health) = tonic_health::server::health_reporter();
@@ -47,6 +75,10 @@ pub async fn run(
     let addr = listener.local_addr().ok();
     tracing::info!(?addr, bundle = %core.bundle.id, version = %core.bundle.version, digest = %core.bundle.digest, "serving");
     tonic::transport::Server::builder()
+        .timeout(limits.request_timeout)
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+            limits.max_concurrent_requests.max(1),
+        ))
         .trace_fn(|req| tracing::info_span!("grpc", path = %req.uri().path()))
         .add_service(health)
         .add_service(reflection_v1)

@@ -18,6 +18,10 @@ pub struct Settings {
     pub max_text_bytes: usize,
     /// Log as JSON lines instead of human-readable text.
     pub log_json: bool,
+    /// Seconds before a request is cancelled.
+    pub request_timeout_secs: u64,
+    /// Requests served at once.
+    pub max_concurrent_requests: usize,
 }
 
 impl Default for Settings {
@@ -27,6 +31,8 @@ impl Default for Settings {
             rules: PathBuf::from("rules"),
             max_text_bytes: 1024 * 1024,
             log_json: false,
+            request_timeout_secs: 30,
+            max_concurrent_requests: 64,
         }
     }
 }
@@ -39,6 +45,8 @@ struct FileSettings {
     rules: Option<PathBuf>,
     max_text_bytes: Option<usize>,
     log_format: Option<String>,
+    request_timeout_secs: Option<u64>,
+    max_concurrent_requests: Option<usize>,
 }
 
 /// Values given on the command line or in the environment.
@@ -52,6 +60,10 @@ pub struct Overrides {
     pub max_text_bytes: Option<usize>,
     /// `--log-format` / `EVA_LOG_FORMAT`.
     pub log_format: Option<String>,
+    /// `--request-timeout-secs` / `EVA_REQUEST_TIMEOUT_SECS`.
+    pub request_timeout_secs: Option<u64>,
+    /// `--max-concurrent-requests` / `EVA_MAX_CONCURRENT_REQUESTS`.
+    pub max_concurrent_requests: Option<usize>,
 }
 
 /// A setting is wrong.
@@ -134,7 +146,31 @@ impl Settings {
                 });
             }
         };
+        let request_timeout_secs = overrides
+            .request_timeout_secs
+            .or(file.request_timeout_secs)
+            .unwrap_or(defaults.request_timeout_secs);
+        if request_timeout_secs == 0 {
+            return Err(ConfigError::Invalid {
+                setting: "request_timeout_secs",
+                value: "0".into(),
+                hint: "give a positive number of seconds",
+            });
+        }
+        let max_concurrent_requests = overrides
+            .max_concurrent_requests
+            .or(file.max_concurrent_requests)
+            .unwrap_or(defaults.max_concurrent_requests);
+        if max_concurrent_requests == 0 {
+            return Err(ConfigError::Invalid {
+                setting: "max_concurrent_requests",
+                value: "0".into(),
+                hint: "give a positive number of requests",
+            });
+        }
         Ok(Settings {
+            request_timeout_secs,
+            max_concurrent_requests,
             listen,
             rules: overrides.rules.or(file.rules).unwrap_or(defaults.rules),
             max_text_bytes,

@@ -34,7 +34,14 @@ enum Command {
         /// Log format: text or json [default: text].
         #[arg(long, env = "EVA_LOG_FORMAT")]
         log_format: Option<String>,
-        /// YAML config file with any of: listen, rules, max_text_bytes, log_format.
+        /// Seconds before a request is cancelled [default: 30].
+        #[arg(long, env = "EVA_REQUEST_TIMEOUT_SECS")]
+        request_timeout_secs: Option<u64>,
+        /// Requests served at once; more wait [default: 64].
+        #[arg(long, env = "EVA_MAX_CONCURRENT_REQUESTS")]
+        max_concurrent_requests: Option<usize>,
+        /// YAML config file with any of: listen, rules, max_text_bytes,
+        /// log_format, request_timeout_secs, max_concurrent_requests.
         #[arg(long, env = "EVA_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -102,6 +109,8 @@ fn main() -> anyhow::Result<()> {
             rules,
             max_text_bytes,
             log_format,
+            request_timeout_secs,
+            max_concurrent_requests,
             config,
         } => {
             let settings = Settings::load(
@@ -111,16 +120,22 @@ fn main() -> anyhow::Result<()> {
                     rules,
                     max_text_bytes,
                     log_format,
+                    request_timeout_secs,
+                    max_concurrent_requests,
                 },
             )?;
             init_logging(settings.log_json);
             let core = Arc::new(load_core(&settings.rules, settings.max_text_bytes)?);
+            let limits = eva::app::ServerLimits {
+                request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs),
+                max_concurrent_requests: settings.max_concurrent_requests,
+            };
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-                eva::app::run(listener, core, shutdown_signal()).await?;
+                eva::app::run_with_limits(listener, core, limits, shutdown_signal()).await?;
                 Ok(())
             })
         }
