@@ -1,5 +1,29 @@
-//! eva: ex-ante human impact assessment (EVA/IVA) of draft municipal decisions.
+//! eva: ex-ante human impact assessment (EVA/IVA) of draft municipal
+//! decisions, served over gRPC.
+//!
+//! A case-management system sends a draft decision; eva screens it, estimates
+//! its impacts per determinant of wellbeing and population group, checks them
+//! against the municipality's welfare-plan goals and returns a structured
+//! assessment with renderings to paste into the decision.
+//!
+//! # Layout
+//!
+//! - [`api`]: the gRPC layer — generated types, proto ⇄ domain conversion,
+//!   the services and the one place that maps errors to `tonic::Status`.
+//! - [`app`]: builds and runs the server on a listener it is given.
+//! - [`cli`]: the `assess` and `rules check` subcommands.
+//! - [`config`]: settings layered from defaults, a file and the environment.
+//! - [`domain`]: plain types — draft, assessment, impact, goal alignment.
+//! - [`text`]: tokens and Finnish/Swedish concept matching.
+//! - [`rules`]: the rule bundle (loading, validation, conditions) and the
+//!   assessment engine.
+//! - [`render`]: HTML, Markdown and text renderings from bundle templates.
+//!
+//! Data flows one way: request → `api` → `rules` (using `text`) →
+//! `domain::Assessment` → `render` → `api`.
 #![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 pub mod api;
 pub mod app;
 pub mod cli;

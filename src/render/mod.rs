@@ -137,17 +137,19 @@ fn display(v: &JinjaValue) -> String {
     }
 }
 
-/// Escapes text so that Markdown shows it literally, on one line.
+/// Escapes text so that Markdown shows it literally, on one line. Values
+/// always stand inside a line (after `- `, `| ` or other text), so only the
+/// characters that make inline markup, links, HTML, entities or table cells
+/// are escaped; line breaks become spaces.
 pub fn escape_markdown(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in strip_controls(s).chars() {
         match c {
-            '\\' | '`' | '*' | '_' | '{' | '}' | '[' | ']' | '<' | '>' | '(' | ')' | '#' | '+'
-            | '-' | '.' | '!' | '|' | '~' | '&' => {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '<' | '>' | '|' | '~' | '&' => {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
+            '\n' | '\r' | '\t' => out.push(' '),
             _ => out.push(c),
         }
     }
@@ -396,8 +398,8 @@ mod tests {
     #[test]
     fn markdown_escaping_neutralises_markup() {
         assert_eq!(
-            escape_markdown("*a* [x](y) <b>\nz"),
-            "\\*a\\* \\[x\\]\\(y\\) \\<b\\> z"
+            escape_markdown("*a* [x](y) <b>\nz | 1.5 & `c`"),
+            "\\*a\\* \\[x\\](y) \\<b\\> z \\| 1.5 \\& \\`c\\`"
         );
     }
 }
