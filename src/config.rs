@@ -49,20 +49,27 @@ struct FileSettings {
     max_concurrent_requests: Option<usize>,
 }
 
-/// Values given on the command line or in the environment.
-#[derive(Debug, Default, Clone)]
+/// Values given on the command line or in the environment; clap reads
+/// both, and a flag wins over its variable.
+#[derive(Debug, Default, Clone, clap::Args)]
 pub struct Overrides {
-    /// `--listen` / `EVA_LISTEN`.
+    /// Address to listen on [default: 127.0.0.1:50051].
+    #[arg(long, env = "EVA_LISTEN")]
     pub listen: Option<String>,
-    /// `--rules` / `EVA_RULES`.
+    /// Rule bundle directory [default: ./rules].
+    #[arg(long, env = "EVA_RULES")]
     pub rules: Option<PathBuf>,
-    /// `--max-text-bytes` / `EVA_MAX_TEXT_BYTES`.
+    /// Largest text per draft in bytes [default: 1048576].
+    #[arg(long, env = "EVA_MAX_TEXT_BYTES")]
     pub max_text_bytes: Option<usize>,
-    /// `--log-format` / `EVA_LOG_FORMAT`.
+    /// Log format: text or json [default: text].
+    #[arg(long, env = "EVA_LOG_FORMAT")]
     pub log_format: Option<String>,
-    /// `--request-timeout-secs` / `EVA_REQUEST_TIMEOUT_SECS`.
+    /// Seconds before a request is cancelled [default: 30].
+    #[arg(long, env = "EVA_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
-    /// `--max-concurrent-requests` / `EVA_MAX_CONCURRENT_REQUESTS`.
+    /// Requests served at once; more wait [default: 64].
+    #[arg(long, env = "EVA_MAX_CONCURRENT_REQUESTS")]
     pub max_concurrent_requests: Option<usize>,
 }
 

@@ -22,24 +22,8 @@ struct Args {
 enum Command {
     /// Run the gRPC server.
     Serve {
-        /// Address to listen on [default: 127.0.0.1:50051].
-        #[arg(long, env = "EVA_LISTEN")]
-        listen: Option<String>,
-        /// Rule bundle directory [default: ./rules].
-        #[arg(long, env = "EVA_RULES")]
-        rules: Option<PathBuf>,
-        /// Largest text per draft in bytes [default: 1048576].
-        #[arg(long, env = "EVA_MAX_TEXT_BYTES")]
-        max_text_bytes: Option<usize>,
-        /// Log format: text or json [default: text].
-        #[arg(long, env = "EVA_LOG_FORMAT")]
-        log_format: Option<String>,
-        /// Seconds before a request is cancelled [default: 30].
-        #[arg(long, env = "EVA_REQUEST_TIMEOUT_SECS")]
-        request_timeout_secs: Option<u64>,
-        /// Requests served at once; more wait [default: 64].
-        #[arg(long, env = "EVA_MAX_CONCURRENT_REQUESTS")]
-        max_concurrent_requests: Option<usize>,
+        #[command(flatten)]
+        overrides: Overrides,
         /// YAML config file with any of: listen, rules, max_text_bytes,
         /// log_format, request_timeout_secs, max_concurrent_requests.
         #[arg(long, env = "EVA_CONFIG")]
@@ -104,26 +88,8 @@ fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<C
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     match args.command {
-        Command::Serve {
-            listen,
-            rules,
-            max_text_bytes,
-            log_format,
-            request_timeout_secs,
-            max_concurrent_requests,
-            config,
-        } => {
-            let settings = Settings::load(
-                config.as_deref(),
-                Overrides {
-                    listen,
-                    rules,
-                    max_text_bytes,
-                    log_format,
-                    request_timeout_secs,
-                    max_concurrent_requests,
-                },
-            )?;
+        Command::Serve { overrides, config } => {
+            let settings = Settings::load(config.as_deref(), overrides)?;
             init_logging(settings.log_json);
             let core = Arc::new(load_core(&settings.rules, settings.max_text_bytes)?);
             let limits = eva::app::ServerLimits {

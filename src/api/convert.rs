@@ -140,10 +140,7 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
     let lang = a.language;
     pb::Assessment {
         id: a.id.clone(),
-        created_at: Some(pbjson_types::Timestamp {
-            seconds: a.created_at.unix_timestamp(),
-            nanos: a.created_at.nanosecond() as i32,
-        }),
+        created_at: Some(timestamp(a.created_at)),
         input_digest: a.input_digest.clone(),
         bundle: Some(pb::BundleRef {
             id: a.bundle.id.clone(),
@@ -250,6 +247,14 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
             title: Some(text(&a.plan.title)),
             period: a.plan.period.clone(),
         }),
+    }
+}
+
+/// Protobuf form of a point in time.
+pub(crate) fn timestamp(t: time::OffsetDateTime) -> pbjson_types::Timestamp {
+    pbjson_types::Timestamp {
+        seconds: t.unix_timestamp(),
+        nanos: t.nanosecond() as i32,
     }
 }
 

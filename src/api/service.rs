@@ -7,7 +7,7 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::convert::{assessment_to_proto, draft_from_proto, localized};
+use super::convert::{assessment_to_proto, draft_from_proto, localized, timestamp};
 use super::pb;
 use crate::domain::Language;
 use crate::render::{Format, RenderError, Renderer};
@@ -296,10 +296,7 @@ impl pb::rule_service_server::RuleService for RuleApi {
                     description: Some(localized(&f.description)),
                 })
                 .collect(),
-            loaded_at: Some(pbjson_types::Timestamp {
-                seconds: self.core.loaded_at.unix_timestamp(),
-                nanos: self.core.loaded_at.nanosecond() as i32,
-            }),
+            loaded_at: Some(timestamp(self.core.loaded_at)),
         }))
     }
 

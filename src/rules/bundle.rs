@@ -11,6 +11,7 @@ use marked_yaml::Spanned;
 use serde::Deserialize;
 
 use super::condition::{ConditionLanguage, Zen};
+use super::{lowercase_first, parse_date};
 use crate::domain::{
     Direction, Horizon, Indicator, Language, Likelihood, Localized, Magnitude, Verdict,
 };
@@ -633,18 +634,6 @@ impl Bundle {
 #[derive(Default)]
 struct Loader {
     errors: Vec<BundleError>,
-}
-
-fn parse_date(s: &str) -> Option<time::Date> {
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
-    }
 }
 
 /// Quoted strings tested for membership in a concept list:

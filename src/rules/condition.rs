@@ -3,6 +3,7 @@
 //! language (`zen-expression`), checked at load time by its strict analyser
 //! against the declared input schema.
 
+use super::lowercase_first;
 use zen_expression::intellisense::IntelliSense;
 use zen_expression::variable::{Variable, VariableType};
 use zen_expression::{Expression, expression::Standard};
@@ -122,14 +123,6 @@ fn type_name(t: &VariableType) -> &'static str {
         VariableType::Null => "null",
         VariableType::Date | VariableType::Interval => "date",
         _ => "non-boolean",
-    }
-}
-
-fn lowercase_first(s: &str) -> String {
-    let mut chars = s.trim_end_matches('.').chars();
-    match chars.next() {
-        Some(c) => c.to_lowercase().chain(chars).collect(),
-        None => String::new(),
     }
 }
 

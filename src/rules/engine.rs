@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 
 use super::bundle::{Bundle, Conditions, Rule};
 use super::condition::ConditionLanguage;
+use super::parse_date;
 use crate::domain::{
     AlternativeAssessment, Assessment, BundleRef, ConceptHit, Direction, Draft, Evidence,
     ExemptionHit, GoalAlignment, GoalVerdict, Impact, Language, Likelihood, Magnitude,
@@ -239,10 +240,6 @@ pub fn validate(
     }
 }
 
-fn parse_date(s: &str) -> Option<time::Date> {
-    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
-}
-
 /// Assesses a draft. `now` stamps the assessment and, when the draft has no
 /// decision date, chooses the rules in force.
 pub fn assess(
@@ -275,12 +272,7 @@ pub fn assess(
     let rules_in_force: Vec<&Rule> = bundle.rules.iter().filter(|r| r.in_force(date)).collect();
     let mut fired: Vec<&Rule> = Vec::new();
     for rule in &rules_in_force {
-        let hit = conditions
-            .evaluate(&rule.condition, &prepared)
-            .map_err(|message| AssessError::RuleFailed {
-                rule: rule.id.clone(),
-                message,
-            })?;
+        let hit = holds(&conditions, &rule.condition, &prepared, &rule.id)?;
         if hit {
             fired.push(rule);
         }
@@ -288,12 +280,7 @@ pub fn assess(
     let mut exemption = None;
     let mut strict = false;
     for e in &bundle.exemptions {
-        let hit = conditions
-            .evaluate(&e.condition, &prepared)
-            .map_err(|message| AssessError::RuleFailed {
-                rule: e.id.clone(),
-                message,
-            })?;
+        let hit = holds(&conditions, &e.condition, &prepared, &e.id)?;
         if hit {
             exemption = Some(ExemptionHit {
                 id: e.id.clone(),
@@ -427,13 +414,7 @@ pub fn assess(
     let prepared2 = conditions.prepare(&input2);
     for q in &bundle.questions {
         if let Some(c) = &q.condition {
-            let hit =
-                conditions
-                    .evaluate(c, &prepared2)
-                    .map_err(|message| AssessError::RuleFailed {
-                        rule: q.id.clone(),
-                        message,
-                    })?;
+            let hit = holds(&conditions, c, &prepared2, &q.id)?;
             if hit {
                 push_question(bundle, &mut open_questions, &q.id, "questions");
             }
@@ -535,6 +516,21 @@ pub fn assess(
             period: plan.period.clone(),
         },
     })
+}
+
+/// Evaluates one condition; a failure names the rule, exemption or question.
+fn holds(
+    conditions: &Conditions,
+    condition: &<Conditions as ConditionLanguage>::Compiled,
+    input: &<Conditions as ConditionLanguage>::Input,
+    id: &str,
+) -> Result<bool, AssessError> {
+    conditions
+        .evaluate(condition, input)
+        .map_err(|message| AssessError::RuleFailed {
+            rule: id.to_string(),
+            message,
+        })
 }
 
 fn push_question(bundle: &Bundle, out: &mut Vec<OpenQuestion>, id: &str, rule_id: &str) {

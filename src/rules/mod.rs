@@ -6,3 +6,18 @@ pub mod engine;
 
 pub use bundle::{Bundle, BundleError, BundleErrors, BundleSource, DirSource, MemorySource};
 pub use engine::{AssessError, FieldViolation, Limits, assess, validate, verdict_code};
+
+/// Parses a `YYYY-MM-DD` date.
+pub(crate) fn parse_date(s: &str) -> Option<time::Date> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]")).ok()
+}
+
+/// A message from a library with its first letter lower-cased and no final
+/// period, as our messages are written.
+pub(crate) fn lowercase_first(s: &str) -> String {
+    let mut chars = s.trim_end_matches('.').chars();
+    match chars.next() {
+        Some(c) => c.to_lowercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
