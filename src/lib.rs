@@ -14,6 +14,7 @@
 //! - [`cli`]: the `assess` and `rules check` subcommands.
 //! - [`config`]: settings layered from defaults, a file and the environment.
 //! - [`domain`]: plain types — draft, assessment, impact, goal alignment.
+//! - [`eval`]: the evaluation harness on labelled corpus documents.
 //! - [`text`]: tokens and Finnish/Swedish concept matching.
 //! - [`rules`]: the rule bundle (loading, validation, conditions) and the
 //!   assessment engine.
@@ -29,6 +30,7 @@ pub mod app;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod eval;
 pub mod render;
 pub mod rules;
 pub mod text;

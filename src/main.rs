@@ -3,6 +3,8 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
+use std::io::Write;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use eva::api::Core;
@@ -47,6 +49,31 @@ enum Command {
         /// Largest text per draft in bytes.
         #[arg(long, env = "EVA_MAX_TEXT_BYTES", default_value_t = 1024 * 1024)]
         max_text_bytes: usize,
+    },
+    /// Evaluate the bundle on labelled corpus documents: screening accuracy,
+    /// determinant and group precision, recall and F1, the worst documents.
+    Eval {
+        /// Labels file (YAML).
+        #[arg(default_value = "tests/eval/labels.yaml")]
+        labels: PathBuf,
+        /// The corpus.
+        #[arg(long, default_value = "../shared/data/helsinki-ahjo-2021.jsonl")]
+        corpus: PathBuf,
+        /// Only this split [default: both].
+        #[arg(long, value_enum)]
+        split: Option<eva::eval::Split>,
+        /// Print JSON instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// How many of the worst documents to list.
+        #[arg(long, default_value_t = 15)]
+        worst: usize,
+        /// Rule bundle directory.
+        #[arg(long, env = "EVA_RULES", default_value = "rules")]
+        rules: PathBuf,
+        /// Exit 1 when the held-out split misses the targets.
+        #[arg(long)]
+        check: bool,
     },
     /// Work with rule bundles.
     Rules {
@@ -114,6 +141,47 @@ fn main() -> anyhow::Result<()> {
         } => {
             let core = load_core(&rules, max_text_bytes)?;
             std::process::exit(cli::assess(&core, &files, format, lang.as_deref()));
+        }
+        Command::Eval {
+            labels,
+            corpus,
+            split,
+            json,
+            worst,
+            rules,
+            check,
+        } => {
+            let bundle =
+                Bundle::load(&DirSource::new(&rules)).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let labels = eva::eval::read_labels(&labels, &bundle)?;
+            let corpus = eva::eval::read_corpus(&corpus)?;
+            let splits = match split {
+                Some(s) => vec![s],
+                None => vec![eva::eval::Split::Tune, eva::eval::Split::Test],
+            };
+            let mut reports = Vec::new();
+            for s in splits {
+                reports.push(eva::eval::evaluate(&bundle, &labels, &corpus, s)?);
+            }
+            let stdout = std::io::stdout();
+            let mut out = stdout.lock();
+            if json {
+                serde_json::to_writer_pretty(&mut out, &reports)?;
+                writeln!(out)?;
+            } else {
+                for r in &reports {
+                    eva::eval::write_table(&mut out, r, worst)?;
+                }
+            }
+            let misses: Vec<String> = reports
+                .iter()
+                .filter(|r| r.split == eva::eval::Split::Test)
+                .flat_map(|r| r.misses(&eva::eval::Targets::default()))
+                .collect();
+            for m in &misses {
+                eprintln!("target missed on the held-out split: {m}");
+            }
+            std::process::exit(i32::from(check && !misses.is_empty()));
         }
         Command::Rules {
             command: RulesCommand::Check { dir },

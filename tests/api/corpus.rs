@@ -1,9 +1,9 @@
 //! The real Helsinki corpus: every document is assessed without error, and
 //! routine items are screened NOT_NEEDED.
 
-use eva::api::pb;
+use eva::render::Format;
 
-use crate::helpers::{core, corpus, corpus_draft};
+use crate::helpers::{core, corpus};
 
 #[test]
 fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
@@ -16,20 +16,21 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
     let mut failures = Vec::new();
     let mut verdicts = std::collections::BTreeMap::new();
     for doc in &docs {
-        let draft = corpus_draft(doc);
+        let draft = eva::eval::corpus_draft(doc, "091");
         let title = draft.title.clone();
         let class = draft.classification_code.clone();
-        let request = pb::AssessRequest {
-            draft: Some(draft),
-            render_formats: vec![pb::RenderFormat::Html as i32],
-            ..Default::default()
-        };
-        let response = c
-            .assess(request, time::OffsetDateTime::now_utc())
+        let a = eva::rules::assess(
+            &c.bundle,
+            &draft,
+            &c.limits,
+            time::OffsetDateTime::now_utc(),
+        )
+        .unwrap_or_else(|e| panic!("{title}: {e}"));
+        c.renderer
+            .render(&c.bundle, &a, Format::Html, a.language)
             .unwrap_or_else(|e| panic!("{title}: {e}"));
-        let a = response.assessment.expect("assessment");
-        let verdict = a.screening.as_ref().map(|s| s.verdict).unwrap_or_default();
-        *verdicts.entry(verdict).or_insert(0) += 1;
+        let verdict = a.screening.verdict;
+        *verdicts.entry(format!("{verdict:?}")).or_insert(0) += 1;
         let lower = title.to_lowercase();
         let is_routine = lower.contains("pöytäkirjan pitäminen yleisesti nähtävänä")
             || lower.contains("kokouksen laillisuuden ja päätösvaltaisuuden")
@@ -37,11 +38,12 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
             || class.starts_with("01 ");
         if is_routine {
             routine += 1;
-            if verdict != pb::ScreeningVerdict::NotNeeded as i32 {
+            if verdict != eva::domain::Verdict::NotNeeded {
                 let rules: Vec<String> = a
                     .screening
+                    .reasons
                     .iter()
-                    .flat_map(|s| s.reasons.iter().map(|r| r.rule_id.clone()))
+                    .map(|r| r.rule_id.clone())
                     .collect();
                 failures.push(format!("`{title}` ({class}): {rules:?}"));
             }

@@ -1,0 +1,125 @@
+//! The Helsinki decision corpus (`helsinki-ahjo-2021.jsonl`) as drafts.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::Deserialize;
+
+use super::EvalError;
+use crate::domain::{Budget, Draft, Section, SectionKind};
+
+/// One document of the corpus.
+#[derive(Debug, Clone, Deserialize)]
+pub struct CorpusDoc {
+    /// Document id.
+    pub id: String,
+    /// `decision` or `agenda_proposal`.
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Title.
+    #[serde(default)]
+    pub title: String,
+    /// Case id.
+    #[serde(default)]
+    pub case_id: Option<String>,
+    /// Task class.
+    #[serde(default)]
+    pub classification_code: Option<String>,
+    /// Deciding body.
+    #[serde(default)]
+    pub organization: Option<String>,
+    /// `fi` or `sv` (sometimes missing).
+    #[serde(default)]
+    pub language: Option<String>,
+    /// Plain text with headings on their own lines.
+    #[serde(default)]
+    pub text: String,
+}
+
+/// Reads the corpus, keyed by document id.
+pub fn read_corpus(path: &Path) -> Result<BTreeMap<String, CorpusDoc>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut out = BTreeMap::new();
+    for (i, line) in text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| !l.trim().is_empty())
+    {
+        let doc: CorpusDoc = serde_json::from_str(line).map_err(|e| EvalError::Corpus {
+            path: path.display().to_string(),
+            line: i + 1,
+            message: e.to_string(),
+        })?;
+        out.insert(doc.id.clone(), doc);
+    }
+    Ok(out)
+}
+
+/// Headings that open a section, and what kind of section they open.
+const HEADINGS: &[(&str, SectionKind)] = &[
+    ("Päätösehdotus", SectionKind::Proposal),
+    ("Päätös", SectionKind::Proposal),
+    ("Beslutsförslag", SectionKind::Proposal),
+    ("Beslut", SectionKind::Proposal),
+    ("Esittelijän perustelut", SectionKind::Reasoning),
+    ("Päätöksen perustelut", SectionKind::Reasoning),
+    ("Föredragandens motiveringar", SectionKind::Reasoning),
+    ("Beslutsmotivering", SectionKind::Reasoning),
+    ("Käsittely", SectionKind::Other),
+    ("Lisätiedot", SectionKind::Other),
+    ("Muutoksenhaku", SectionKind::Other),
+    ("Tiedoksi", SectionKind::Other),
+    ("Liitteet", SectionKind::Other),
+];
+
+/// A corpus document as a draft for `tenant`: the text is split into
+/// sections at its headings; text before the first heading is background.
+pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
+    let mut sections: Vec<Section> = Vec::new();
+    let mut current = (SectionKind::Background, String::new());
+    let mut body = String::new();
+    let flush =
+        |kind: SectionKind, heading: &str, body: &mut String, sections: &mut Vec<Section>| {
+            if !body.trim().is_empty() {
+                sections.push(Section {
+                    kind,
+                    heading: heading.to_string(),
+                    text: std::mem::take(body),
+                });
+            }
+            body.clear();
+        };
+    for line in doc.text.lines() {
+        if let Some((h, kind)) = HEADINGS.iter().find(|(h, _)| *h == line.trim()) {
+            flush(current.0, &current.1, &mut body, &mut sections);
+            current = (*kind, h.to_string());
+        } else {
+            body.push_str(line);
+            body.push('\n');
+        }
+    }
+    flush(current.0, &current.1, &mut body, &mut sections);
+    Draft {
+        tenant: tenant.to_string(),
+        case_id: doc.case_id.clone().unwrap_or_default(),
+        title: doc.title.clone(),
+        organ: doc.organization.clone().unwrap_or_default(),
+        language: if doc.language.as_deref() == Some("sv") {
+            "sv"
+        } else {
+            "fi"
+        }
+        .to_string(),
+        classification_code: doc.classification_code.clone().unwrap_or_default(),
+        sections,
+        budget: Budget::default(),
+        alternatives: Vec::new(),
+        affected_groups: Vec::new(),
+        affected_areas: Vec::new(),
+        facts: BTreeMap::new(),
+        decision_date: String::new(),
+    }
+}

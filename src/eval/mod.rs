@@ -1,0 +1,422 @@
+//! The evaluation harness: assesses labelled documents of the Helsinki
+//! corpus and measures screening accuracy and the precision and recall of
+//! determinants and population groups against the labels.
+
+mod corpus;
+mod metrics;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use corpus::{CorpusDoc, corpus_draft, read_corpus};
+pub use metrics::{Confusion, SetMetrics, SetScore};
+
+use crate::domain::Verdict;
+use crate::rules::{Bundle, Limits};
+
+/// Which part of the labels to evaluate.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Split {
+    /// Labels the bundle may be tuned on.
+    Tune,
+    /// Held-out labels: never tuned on.
+    Test,
+}
+
+impl fmt::Display for Split {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Split::Tune => "tune",
+            Split::Test => "test",
+        })
+    }
+}
+
+/// One labelled document.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Label {
+    /// Corpus document id.
+    pub id: String,
+    /// Title, for people reading the labels.
+    #[serde(default)]
+    pub title: String,
+    /// Tune or test.
+    pub split: Split,
+    /// The screening an assessor gives.
+    pub screening: Verdict,
+    /// Determinants materially affected.
+    #[serde(default)]
+    pub determinants: BTreeSet<String>,
+    /// Population groups materially affected.
+    #[serde(default)]
+    pub groups: BTreeSet<String>,
+    /// One line of rationale.
+    pub rationale: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LabelsFile {
+    labels: Vec<Label>,
+}
+
+/// Why an evaluation could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalError {
+    /// A file cannot be read.
+    #[error("cannot read `{path}`: {source}")]
+    Read {
+        /// The file.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The labels file is not valid.
+    #[error("labels file `{path}`: {message}")]
+    Labels {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A corpus line is not valid.
+    #[error("corpus `{path}` line {line}: {message}")]
+    Corpus {
+        /// The file.
+        path: String,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// Reads and checks a labels file against the bundle's taxonomy.
+pub fn read_labels(path: &Path, bundle: &Bundle) -> Result<Vec<Label>, EvalError> {
+    let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let bad = |message: String| EvalError::Labels {
+        path: path.display().to_string(),
+        message,
+    };
+    let file: LabelsFile = marked_yaml::from_yaml(0, &text).map_err(|e| bad(e.to_string()))?;
+    let mut seen = BTreeSet::new();
+    for l in &file.labels {
+        if !seen.insert(l.id.as_str()) {
+            return Err(bad(format!("document `{}` is labelled twice", l.id)));
+        }
+        for d in &l.determinants {
+            if !bundle.determinants.iter().any(|e| &e.id == d) {
+                return Err(bad(format!("`{}`: unknown determinant `{d}`", l.id)));
+            }
+        }
+        for g in &l.groups {
+            if !bundle.groups.iter().any(|e| &e.id == g) {
+                return Err(bad(format!("`{}`: unknown population group `{g}`", l.id)));
+            }
+        }
+    }
+    Ok(file.labels)
+}
+
+/// The outcome for one document.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocResult {
+    /// Document id.
+    pub id: String,
+    /// Title.
+    pub title: String,
+    /// Labelled screening.
+    pub expected: Verdict,
+    /// Assessed screening.
+    pub predicted: Verdict,
+    /// Labelled determinants the assessment missed.
+    pub missed_determinants: Vec<String>,
+    /// Determinants the assessment gave that the label lacks.
+    pub extra_determinants: Vec<String>,
+    /// Labelled groups the assessment missed.
+    pub missed_groups: Vec<String>,
+    /// Groups the assessment gave that the label lacks.
+    pub extra_groups: Vec<String>,
+    /// Impacts without evidence, or whose evidence does not match the text.
+    pub bad_evidence: usize,
+    /// Rough badness, for ordering the worst documents.
+    pub cost: usize,
+}
+
+/// Figures for one split.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The split.
+    pub split: Split,
+    /// Documents evaluated.
+    pub documents: usize,
+    /// Screening: accuracy and confusion matrix.
+    pub screening: Confusion,
+    /// Determinants.
+    pub determinants: SetMetrics,
+    /// Population groups.
+    pub groups: SetMetrics,
+    /// Impacts whose evidence is missing or does not match the text.
+    pub bad_evidence: usize,
+    /// Every document, worst first.
+    pub documents_by_cost: Vec<DocResult>,
+}
+
+/// Targets the held-out split must meet (issue 3).
+#[derive(Debug, Clone, Copy)]
+pub struct Targets {
+    /// Least screening accuracy.
+    pub screening_accuracy: f64,
+    /// Least determinant micro-F1.
+    pub determinant_f1: f64,
+    /// Least group micro-F1.
+    pub group_f1: f64,
+}
+
+impl Default for Targets {
+    fn default() -> Self {
+        Targets {
+            screening_accuracy: 0.90,
+            determinant_f1: 0.75,
+            group_f1: 0.70,
+        }
+    }
+}
+
+impl Report {
+    /// The targets this report misses, as sentences; empty when all hold.
+    pub fn misses(&self, t: &Targets) -> Vec<String> {
+        let mut out = Vec::new();
+        if self.screening.accuracy() < t.screening_accuracy {
+            out.push(format!(
+                "screening accuracy {:.3} is below {:.2}",
+                self.screening.accuracy(),
+                t.screening_accuracy
+            ));
+        }
+        let under = self.screening.required_as_not_needed();
+        if under > 0 {
+            out.push(format!("{under} REQUIRED item(s) screened NOT_NEEDED"));
+        }
+        if self.determinants.micro.f1 < t.determinant_f1 {
+            out.push(format!(
+                "determinant micro-F1 {:.3} is below {:.2}",
+                self.determinants.micro.f1, t.determinant_f1
+            ));
+        }
+        if self.groups.micro.f1 < t.group_f1 {
+            out.push(format!(
+                "group micro-F1 {:.3} is below {:.2}",
+                self.groups.micro.f1, t.group_f1
+            ));
+        }
+        if self.bad_evidence > 0 {
+            out.push(format!(
+                "{} impact(s) lack evidence that matches the text",
+                self.bad_evidence
+            ));
+        }
+        out
+    }
+}
+
+/// Assesses the labelled documents of `split` and measures the result.
+pub fn evaluate(
+    bundle: &Bundle,
+    labels: &[Label],
+    corpus: &BTreeMap<String, CorpusDoc>,
+    split: Split,
+) -> Result<Report, EvalError> {
+    let now = time::OffsetDateTime::now_utc();
+    let mut screening = Confusion::default();
+    let mut dets = SetMetrics::default();
+    let mut groups = SetMetrics::default();
+    let mut results = Vec::new();
+    let mut bad_total = 0;
+    for label in labels.iter().filter(|l| l.split == split) {
+        let Some(doc) = corpus.get(&label.id) else {
+            return Err(EvalError::Labels {
+                path: "labels".into(),
+                message: format!("document `{}` is not in the corpus", label.id),
+            });
+        };
+        let draft = corpus_draft(doc, "091");
+        let a = crate::rules::assess(bundle, &draft, &Limits::default(), now).map_err(|e| {
+            EvalError::Corpus {
+                path: "corpus".into(),
+                line: 0,
+                message: format!("`{}` could not be assessed: {e}", label.id),
+            }
+        })?;
+        let predicted_dets: BTreeSet<String> =
+            a.impacts.iter().map(|i| i.determinant.clone()).collect();
+        let predicted_groups: BTreeSet<String> = a
+            .impacts
+            .iter()
+            .flat_map(|i| i.groups.iter().cloned())
+            .collect();
+        screening.add(label.screening, a.screening.verdict);
+        dets.add(&label.determinants, &predicted_dets);
+        groups.add(&label.groups, &predicted_groups);
+        let bad = a
+            .impacts
+            .iter()
+            .filter(|i| {
+                i.evidence.is_empty()
+                    || i.evidence.iter().any(|e| {
+                        e.fact.is_empty() && {
+                            let text = if e.section_index < 0 {
+                                draft.title.as_str()
+                            } else {
+                                draft
+                                    .sections
+                                    .get(e.section_index as usize)
+                                    .map(|s| s.text.as_str())
+                                    .unwrap_or("")
+                            };
+                            text.get(e.start as usize..e.end as usize) != Some(e.excerpt.as_str())
+                        }
+                    })
+            })
+            .count();
+        bad_total += bad;
+        let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+            a.difference(b).cloned().collect::<Vec<_>>()
+        };
+        let r = DocResult {
+            id: label.id.clone(),
+            title: doc.title.clone(),
+            expected: label.screening,
+            predicted: a.screening.verdict,
+            missed_determinants: diff(&label.determinants, &predicted_dets),
+            extra_determinants: diff(&predicted_dets, &label.determinants),
+            missed_groups: diff(&label.groups, &predicted_groups),
+            extra_groups: diff(&predicted_groups, &label.groups),
+            bad_evidence: bad,
+            cost: 0,
+        };
+        let verdict_cost = match (label.screening, a.screening.verdict) {
+            (x, y) if x == y => 0,
+            (Verdict::Required, Verdict::NotNeeded) => 10,
+            _ => 4,
+        };
+        let cost = verdict_cost
+            + r.missed_determinants.len() * 2
+            + r.extra_determinants.len()
+            + r.missed_groups.len()
+            + r.extra_groups.len()
+            + bad * 3;
+        results.push(DocResult { cost, ..r });
+    }
+    results.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.id.cmp(&b.id)));
+    Ok(Report {
+        split,
+        documents: results.len(),
+        screening,
+        determinants: dets,
+        groups,
+        bad_evidence: bad_total,
+        documents_by_cost: results,
+    })
+}
+
+/// Writes a report as a table for people.
+pub fn write_table(out: &mut impl std::io::Write, r: &Report, worst: usize) -> std::io::Result<()> {
+    writeln!(out, "== split `{}`: {} documents", r.split, r.documents)?;
+    writeln!(
+        out,
+        "screening accuracy {:.3}; REQUIRED screened NOT_NEEDED: {}",
+        r.screening.accuracy(),
+        r.screening.required_as_not_needed()
+    )?;
+    writeln!(
+        out,
+        "{:<14} {:>10} {:>12} {:>11}",
+        "label \\ given", "REQUIRED", "RECOMMENDED", "NOT_NEEDED"
+    )?;
+    for (i, name) in ["REQUIRED", "RECOMMENDED", "NOT_NEEDED"].iter().enumerate() {
+        let row = r.screening.matrix[i];
+        writeln!(
+            out,
+            "{:<14} {:>10} {:>12} {:>11}",
+            name, row[0], row[1], row[2]
+        )?;
+    }
+    for (what, m) in [("determinants", &r.determinants), ("groups", &r.groups)] {
+        writeln!(
+            out,
+            "{what}: micro precision {:.3} recall {:.3} F1 {:.3}",
+            m.micro.precision, m.micro.recall, m.micro.f1
+        )?;
+        writeln!(
+            out,
+            "  {:<24} {:>4} {:>4} {:>4} {:>6} {:>6} {:>6}",
+            "id", "tp", "fp", "fn", "P", "R", "F1"
+        )?;
+        for (id, s) in &m.per_label {
+            writeln!(
+                out,
+                "  {:<24} {:>4} {:>4} {:>4} {:>6.2} {:>6.2} {:>6.2}",
+                id, s.tp, s.fp, s.fn_, s.precision, s.recall, s.f1
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "impacts with missing or mismatched evidence: {}",
+        r.bad_evidence
+    )?;
+    writeln!(out, "worst documents:")?;
+    for d in r
+        .documents_by_cost
+        .iter()
+        .take(worst)
+        .filter(|d| d.cost > 0)
+    {
+        writeln!(
+            out,
+            "  [{}] {} ({})",
+            d.cost,
+            d.title.chars().take(80).collect::<String>(),
+            d.id
+        )?;
+        if d.expected != d.predicted {
+            writeln!(
+                out,
+                "      screening: labelled {:?}, given {:?}",
+                d.expected, d.predicted
+            )?;
+        }
+        for (what, v) in [
+            ("missed determinants", &d.missed_determinants),
+            ("extra determinants", &d.extra_determinants),
+            ("missed groups", &d.missed_groups),
+            ("extra groups", &d.extra_groups),
+        ] {
+            if !v.is_empty() {
+                writeln!(out, "      {what}: {}", v.join(", "))?;
+            }
+        }
+    }
+    Ok(())
+}
