@@ -159,6 +159,8 @@ pub struct DocResult {
     pub extra_groups: Vec<String>,
     /// Impacts without evidence, or whose evidence does not match the text.
     pub bad_evidence: usize,
+    /// Rules and the exemption behind the result, for finding what to tune.
+    pub rules: Vec<String>,
     /// Rough badness, for ordering the worst documents.
     pub cost: usize,
 }
@@ -313,6 +315,21 @@ pub fn evaluate(
             missed_groups: diff(&label.groups, &predicted_groups),
             extra_groups: diff(&predicted_groups, &label.groups),
             bad_evidence: bad,
+            rules: a
+                .screening
+                .reasons
+                .iter()
+                .map(|r| r.rule_id.clone())
+                .chain(a.impacts.iter().map(|i| i.rule_id.clone()))
+                .chain(
+                    a.screening
+                        .exemption
+                        .iter()
+                        .map(|e| format!("exemption:{}", e.id)),
+                )
+                .collect::<BTreeSet<_>>()
+                .into_iter()
+                .collect(),
             cost: 0,
         };
         let verdict_cost = match (label.screening, a.screening.verdict) {
@@ -400,6 +417,9 @@ pub fn write_table(out: &mut impl std::io::Write, r: &Report, worst: usize) -> s
             d.title.chars().take(80).collect::<String>(),
             d.id
         )?;
+        if !d.rules.is_empty() {
+            writeln!(out, "      rules: {}", d.rules.join(", "))?;
+        }
         if d.expected != d.predicted {
             writeln!(
                 out,

@@ -618,7 +618,7 @@ impl Bundle {
                        "one_off_stated": false, "annual_stated": false},
             "concepts": [""], "title_concepts": [""], "proposal_concepts": [""], "core_concepts": [""],
             "groups": [""], "areas": [""], "alternatives": 0, "zero_option": false,
-            "facts": facts, "facts_given": [""], "text_bytes": 0,
+            "facts": facts, "facts_given": [""], "text_bytes": 0, "text_max_eur": 0,
         });
         if phase2 && let Some(obj) = schema.as_object_mut() {
             obj.insert("screening".into(), serde_json::json!(""));

@@ -613,7 +613,23 @@ fn condition_input(
         "facts": facts,
         "facts_given": facts_given,
         "text_bytes": draft.text_bytes(),
+        "text_max_eur": text_max_eur(&draft.title, sections),
     })
+}
+
+/// The largest euro amount written in the title and proposal sections (all
+/// sections when there is no proposal section); 0 when none.
+fn text_max_eur(title: &str, sections: &[(SectionKind, &str)]) -> f64 {
+    let has_proposal = sections.iter().any(|(k, _)| *k == SectionKind::Proposal);
+    std::iter::once(title)
+        .chain(
+            sections
+                .iter()
+                .filter(|(k, _)| !has_proposal || *k == SectionKind::Proposal)
+                .map(|(_, t)| *t),
+        )
+        .flat_map(crate::text::euro_amounts)
+        .fold(0.0, f64::max)
 }
 
 fn section_text<'a>(title: &'a str, sections: &[(SectionKind, &'a str)], index: i32) -> &'a str {

@@ -15,7 +15,10 @@
 //! `=tila` (the exact word only), `kouluverk*` (any word starting so),
 //! `yleisesti nähtäville` (several words in a row, each inflected).
 
+mod money;
 mod morph;
+
+pub use money::euro_amounts;
 
 use std::collections::{BTreeMap, HashMap};
 

@@ -113,8 +113,21 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
             _ => {}
         }
     }
+    // aika → ajan, poika → pojan: `ik` after a vowel weakens to `j`
+    for b in bases.clone() {
+        if let Some(pos) = b.rfind("ik") {
+            let before = &b[..pos];
+            let after = &b[pos + 2..];
+            if before.ends_with(is_vowel) && !after.is_empty() && after.chars().all(is_vowel) {
+                bases.push(format!("{before}j{after}"));
+            }
+        }
+    }
+    // e-words (laite, liike) are in the weak grade as base forms and
+    // strong when inflected (laitteen): generate only the strong grade
+    let strengthen_only = word.ends_with('e');
     for b in bases {
-        for g in gradations(&b) {
+        for g in gradations(&b, strengthen_only) {
             out.insert(g);
         }
         out.insert(b);
@@ -137,7 +150,7 @@ fn swedish_stems(word: &str, out: &mut BTreeSet<String>) {
 
 /// Consonant gradation: the word with its last consonant cluster in the
 /// other grade (both directions, so that weak and strong bases both work).
-fn gradations(stem: &str) -> Vec<String> {
+fn gradations(stem: &str, strengthen_only: bool) -> Vec<String> {
     let chars: Vec<char> = stem.chars().collect();
     // the last consonant run, either at the end or before the trailing vowels
     let mut end = chars.len();
@@ -184,7 +197,7 @@ fn gradations(stem: &str) -> Vec<String> {
     let mut out = Vec::new();
     for (strong, weak, reversible) in PAIRS {
         // the run may be longer than the pair: match the pair at the run's end
-        if let Some(rest) = cluster.strip_suffix(strong) {
+        if !strengthen_only && let Some(rest) = cluster.strip_suffix(strong) {
             out.push(format!("{before}{rest}{weak}{after}"));
         }
         if *reversible

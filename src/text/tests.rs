@@ -37,6 +37,7 @@ fn matcher_fi() -> Matcher {
         ("space", vec!["=tila".into()]),
         ("school_network", vec!["kouluverk*".into()]),
         ("smell", vec!["haju".into()]),
+        ("device", vec!["laite".into(), "liike".into()]),
     ];
     Matcher::new(
         MorphLanguage::Finnish,
@@ -165,6 +166,9 @@ const FI_POSITIVE: &[(&str, &str)] = &[
     ("hajun", "smell"),
     ("hajuja", "smell"),
     ("hajuhaitat", "smell"),
+    ("laitteen", "device"),
+    ("laitteita", "device"),
+    ("liikkeen", "device"),
 ];
 
 /// Finnish words that must not match the given concept.
@@ -194,6 +198,7 @@ const FI_NEAR_MISSES: &[(&str, &str)] = &[
     ("kadunnimi", "street"),
     ("muutoksenhaku", "smell"),
     ("hakuaika", "smell"),
+    ("potilaiden", "device"),
 ];
 
 const SV_POSITIVE: &[(&str, &str)] = &[
