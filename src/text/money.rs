@@ -7,7 +7,7 @@ pub fn euro_amounts(text: &str) -> Vec<f64> {
     let mut out = Vec::new();
     for (i, raw) in words.iter().enumerate() {
         let w = raw
-            .trim_end_matches(|c: char| matches!(c, '.' | ',' | ';' | ':' | ')' | '('))
+            .trim_end_matches(['.', ',', ';', ':', ')', '('])
             .to_lowercase();
         // a number glued to the sign: `500€`
         if let Some(num) = w.strip_suffix('€').filter(|n| !n.is_empty()) {
