@@ -30,11 +30,15 @@ const FI_ENDINGS: &[&str] = &[
     "eina", "einä", "eihin", "eiden", "eitä", "eita", "ineen", "ineen",
     // possessive forms that replace the case ending
     "nsa", "nsä", "mme", "nne", "ni", "si", "aan", "ään", "een", "iin", "oon", "uun", "yyn",
+    // the lengthened vowel of the illative before a possessive (kouluumme)
+    "u", "y", "o", "ö", "e", "i",
 ];
 
 /// Finnish clitics and possessive suffixes that may follow a case ending.
 const FI_CLITICS: &[&str] = &[
     "kin", "kaan", "kään", "ko", "kö", "han", "hän", "pa", "pä", "nsa", "nsä", "mme", "nne",
+    // third-person possessive after a case ending (kirjastoltaan, kouluunsa)
+    "an", "än", "en", "aan", "ään",
 ];
 
 /// Swedish endings: definite, plural and genitive forms.
@@ -94,6 +98,11 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         bases.push(format!("{}ks", head(1)));
         bases.push(format!("{}de", head(1)));
         bases.push(format!("{}t", head(1)));
+    } else if (word.ends_with("as") || word.ends_with("äs") || word.ends_with("es")) && n > 3 {
+        // oppilas → oppilaa-, oppila-; kirves → kirvee-
+        let vowel = chars[n - 2];
+        bases.push(format!("{}{vowel}", head(1)));
+        bases.push(head(1));
     } else if word.ends_with("in") && n > 3 {
         // puhelin → puhelime-, puhelim-
         bases.push(format!("{}me", head(1)));
@@ -111,6 +120,12 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
             // tila → tilo-, kylä → kyli- (the plural stem; -i- is in the endings)
             'a' => bases.push(format!("{stem}o")),
             _ => {}
+        }
+    }
+    // työ → töi-, suo → soi-, tie → tei-: the plural of a final diphthong
+    for (diphthong, plural) in [("yö", "öi"), ("uo", "oi"), ("ie", "ei")] {
+        if let Some(stem) = word.strip_suffix(diphthong) {
+            bases.push(format!("{stem}{plural}"));
         }
     }
     // aika → ajan, poika → pojan: `ik` after a vowel weakens to `j`
@@ -137,13 +152,38 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
 fn swedish_stems(word: &str, out: &mut BTreeSet<String>) {
     out.insert(word.to_string());
     let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let head = |k: usize| chars[..n.saturating_sub(k)].iter().collect::<String>();
     if let Some(&last) = chars.last() {
-        if is_vowel(last) && chars.len() > 3 {
+        if is_vowel(last) && n > 3 {
             // skola → skol-, pojke → pojk-
-            out.insert(chars[..chars.len() - 1].iter().collect());
+            out.insert(head(1));
         } else if matches!(last, 'm' | 'n' | 'l' | 'p' | 't' | 's') {
             // daghem → daghemm-, program → programm-
             out.insert(format!("{word}{last}"));
+        }
+    }
+    if word.ends_with("um") && n > 4 {
+        // gymnasium → gymnasi-et, museum → muse-er
+        out.insert(head(2));
+    }
+    if word.ends_with("er") && n > 4 {
+        // teater → teatr-ar
+        out.insert(format!("{}r", head(2)));
+    }
+    // umlaut plurals: bostad → bostäder, son → söner
+    if let Some(pos) = chars.iter().rposition(|c| is_vowel(*c))
+        && !is_vowel(chars[n - 1])
+    {
+        let umlaut = match chars[pos] {
+            'a' => Some('ä'),
+            'o' => Some('ö'),
+            _ => None,
+        };
+        if let Some(u) = umlaut {
+            let mut changed = chars.clone();
+            changed[pos] = u;
+            out.insert(changed.into_iter().collect());
         }
     }
 }
@@ -210,6 +250,25 @@ fn gradations(stem: &str, strengthen_only: bool) -> Vec<String> {
     out
 }
 
+/// Possessive suffixes: they follow a case ending, never the genitive -n
+/// or the plural -t.
+const POSSESSIVES: &[&str] = &["mme", "nne", "nsa", "nsä", "an", "än", "en", "aan", "ään"];
+/// Endings that are only the lengthened illative vowel before a possessive.
+const BARE_VOWELS: &[&str] = &["u", "y", "o", "ö", "e", "i"];
+
+/// Whether a case ending and a clitic can stand together (`kirjastoltaan`
+/// yes; `kulttuuri-n-en` no: that is the adjective `kulttuurinen`).
+fn combines(clitic: &str, ending: &str) -> bool {
+    let possessive = POSSESSIVES.contains(&clitic);
+    if BARE_VOWELS.contains(&ending) {
+        return possessive;
+    }
+    if possessive && ["an", "än", "en", "aan", "ään"].contains(&clitic) {
+        return !ending.is_empty() && !ending.ends_with('n') && !ending.ends_with('t');
+    }
+    true
+}
+
 /// A way to read a token as `modifier + stem + ending + clitic`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CandidateStem<'a> {
@@ -232,6 +291,9 @@ pub fn candidate_stems(
             continue;
         };
         for ending in std::iter::once(&"").chain(endings(lang).iter()) {
+            if !combines(clitic, ending) {
+                continue;
+            }
             if let Some(body) = before_clitic.strip_suffix(ending)
                 && !body.is_empty()
                 && !bodies.contains(&body)

@@ -7,4 +7,5 @@ mod cli;
 mod corpus;
 mod golden;
 mod grpc;
+mod matching;
 mod python_client;
