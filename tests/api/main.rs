@@ -5,6 +5,7 @@ mod helpers;
 
 mod cli;
 mod corpus;
+mod eval;
 mod golden;
 mod grpc;
 mod matching;

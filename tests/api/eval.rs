@@ -1,0 +1,49 @@
+//! The evaluation harness on the held-out split: the figures must not fall
+//! below the targets of issue 3 (and, for determinant F1, which has not
+//! reached its target yet, below the figure already reached).
+
+use eva::eval::{Split, Targets, evaluate, read_corpus, read_labels};
+
+use crate::helpers::{core, root};
+
+/// Determinant micro-F1 reached on the held-out split so far; raise it as the
+/// bundle improves, up to the target 0.75.
+const DETERMINANT_F1_FLOOR: f64 = 0.65;
+
+#[test]
+fn held_out_figures_do_not_regress() {
+    let corpus_path = root().join("../shared/data/helsinki-ahjo-2021.jsonl");
+    if !corpus_path.exists() {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "the corpus is missing under CI"
+        );
+        eprintln!("skipped: the Helsinki corpus is not beside the repository");
+        return;
+    }
+    let c = core();
+    let labels = read_labels(&root().join("tests/eval/labels.yaml"), &c.bundle).expect("labels");
+    let corpus = read_corpus(&corpus_path).expect("corpus");
+    let test = evaluate(&c.bundle, &labels, &corpus, Split::Test).expect("evaluates");
+    let tune = evaluate(&c.bundle, &labels, &corpus, Split::Tune).expect("evaluates");
+    for r in [&tune, &test] {
+        println!(
+            "{}: {} documents, screening {:.3}, determinant F1 {:.3}, group F1 {:.3}",
+            r.split,
+            r.documents,
+            r.screening.accuracy(),
+            r.determinants.micro.f1,
+            r.groups.micro.f1
+        );
+    }
+    assert!(
+        test.documents >= 40,
+        "the held-out split has only {} documents",
+        test.documents
+    );
+    let targets = Targets {
+        determinant_f1: DETERMINANT_F1_FLOOR,
+        ..Targets::default()
+    };
+    assert_eq!(test.misses(&targets), Vec::<String>::new());
+}
