@@ -238,8 +238,22 @@ impl Matcher {
                 });
             }
         }
-        hits
+        longest_matches(hits)
     }
+}
+
+/// Drops every hit that lies inside a longer hit: the longest match wins,
+/// so that `kulttuuri- ja vapaa-aikalautakunta` (the board) is not also
+/// `kulttuuri` (culture).
+fn longest_matches(hits: Vec<Hit>) -> Vec<Hit> {
+    let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+    hits.into_iter()
+        .filter(|h| {
+            !spans
+                .iter()
+                .any(|&(s, e)| s <= h.start && h.end <= e && e - s > h.end - h.start)
+        })
+        .collect()
 }
 
 /// Whether one token matches one word of a term, without compounds.

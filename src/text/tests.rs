@@ -307,6 +307,24 @@ fn hit_offsets_are_utf8_byte_offsets_of_the_word() {
 }
 
 #[test]
+fn the_longest_match_wins() {
+    let lex: Vec<(&str, Vec<String>)> = vec![
+        ("culture", vec!["kulttuuri".into()]),
+        ("board", vec!["kulttuuri- ja vapaa-aikalautakunta".into()]),
+    ];
+    let m = Matcher::new(
+        MorphLanguage::Finnish,
+        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+    );
+    let concepts: Vec<String> = m
+        .find("Kulttuuri- ja vapaa-aikalautakunnan lausunto kulttuurin rahoituksesta")
+        .into_iter()
+        .map(|h| h.concept)
+        .collect();
+    assert_eq!(concepts, vec!["board".to_string(), "culture".to_string()]);
+}
+
+#[test]
 fn multiword_terms_match_inflected_words_in_a_row() {
     let text = "Pöytäkirja pidetään yleisesti nähtävänä. Pöytäkirjat yleisesti nähtävänä.";
     let hits: Vec<_> = matcher_fi()
