@@ -195,6 +195,7 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
                     .collect(),
                 impact_ids: g.impact_ids.clone(),
                 focus_area: Some(text(&g.focus_area)),
+                confidence: g.confidence,
             })
             .collect(),
         required_assessments: a

@@ -375,6 +375,8 @@ pub struct GoalAlignment {
     pub indicators: Vec<Indicator>,
     /// Impacts behind the verdict.
     pub impact_ids: Vec<String>,
+    /// How firmly the impacts behind the verdict stand, 0..1.
+    pub confidence: f64,
 }
 
 /// A special assessment the item calls for (LAVA, SUVA …).

@@ -365,6 +365,7 @@ fn view(bundle: &Bundle, a: &Assessment, lang: Language) -> Value {
             "verdict": s(bundle, goal_key(g.verdict), lang),
             "affected": g.verdict != GoalVerdict::Unaffected,
             "score": format!("{:+.2}", g.score),
+            "confidence": format!("{:.0} %", g.confidence * 100.0),
             "impacts": g.impact_ids.join(", "),
             "indicators": g.indicators.iter().map(|i| json!({
                 "id": i.sotkanet_id,

@@ -351,6 +351,7 @@ pub fn assess(
                 })
                 .collect();
             let (verdict, score) = goal_verdict(&related);
+            let confidence = goal_confidence(&related);
             GoalAlignment {
                 goal_id: g.id.clone(),
                 title: g.title.clone(),
@@ -359,6 +360,7 @@ pub fn assess(
                 score,
                 indicators: g.indicators.clone(),
                 impact_ids: related.iter().map(|i| i.id.clone()).collect(),
+                confidence,
             }
         })
         .collect();
@@ -776,6 +778,26 @@ fn impacts_of(
             .then(a.rule_id.cmp(&b.rule_id))
     });
     impacts
+}
+
+/// The confidence of a goal verdict: the impacts' confidences weighted by
+/// magnitude, so that one firm major impact outweighs minor keyword hits.
+fn goal_confidence(related: &[&Impact]) -> f64 {
+    let weight = |i: &Impact| match i.magnitude {
+        Magnitude::Minor => 1.0,
+        Magnitude::Moderate => 2.0,
+        Magnitude::Major => 3.0,
+    };
+    let total: f64 = related.iter().map(|i| weight(i)).sum();
+    if total == 0.0 {
+        return 0.0;
+    }
+    let c = related
+        .iter()
+        .map(|i| weight(i) * i.confidence)
+        .sum::<f64>()
+        / total;
+    (c * 100.0).round() / 100.0
 }
 
 fn goal_verdict(related: &[&Impact]) -> (GoalVerdict, f64) {

@@ -302,3 +302,126 @@ async fn serves_reflection_v1_and_v1alpha() {
         .into_inner();
     assert!(stream.message().await.expect("msg").is_some());
 }
+
+#[tokio::test]
+async fn a_structured_fact_gives_more_confidence_than_a_single_keyword() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let confidence_of = |a: &pb::Assessment, rule: &str| {
+        a.impacts
+            .iter()
+            .find(|i| i.rule_id == rule)
+            .map(|i| i.confidence)
+            .expect("rule fired")
+    };
+    let with_fact = client
+        .assess(request(fixture("fee_increase.json")))
+        .await
+        .expect("assess")
+        .into_inner();
+    let mut keyword_only = fixture("fee_increase.json");
+    keyword_only.facts.clear();
+    let without_fact = client
+        .assess(request(keyword_only))
+        .await
+        .expect("assess")
+        .into_inner();
+    let (a, b) = (
+        with_fact.assessment.expect("a"),
+        without_fact.assessment.expect("a"),
+    );
+    assert_eq!(confidence_of(&a, "economy.fee_increase"), 0.9);
+    assert!(confidence_of(&b, "economy.fee_increase") < 0.9);
+    let goal = a
+        .goals
+        .iter()
+        .find(|g| g.verdict != pb::GoalVerdict::Unaffected as i32)
+        .expect("an affected goal");
+    assert!(goal.confidence > 0.0 && goal.confidence <= 1.0);
+    assert!(
+        a.goals
+            .iter()
+            .filter(|g| g.verdict == pb::GoalVerdict::Unaffected as i32)
+            .all(|g| g.confidence == 0.0)
+    );
+}
+
+#[tokio::test]
+async fn open_questions_name_what_the_draft_lacks() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let ids = |a: &pb::Assessment| {
+        a.open_questions
+            .iter()
+            .map(|q| q.id.clone())
+            .collect::<Vec<_>>()
+    };
+    let bare = client
+        .assess(request(fixture("school_closure.json")))
+        .await
+        .expect("assess")
+        .into_inner();
+    let bare = bare.assessment.expect("a");
+    assert_eq!(
+        ids(&bare),
+        vec![
+            "no_alternatives",
+            "children_not_heard",
+            "residents_not_consulted",
+            "cumulative_effects",
+            "mitigation_and_follow_up",
+            "travel_distances"
+        ]
+    );
+    // the same draft with the children heard, residents consulted and a zero option described
+    let mut complete = fixture("school_closure.json");
+    complete
+        .facts
+        .insert("children_heard".into(), pbjson_types::Value::from(true));
+    complete.facts.insert(
+        "residents_consulted".into(),
+        pbjson_types::Value::from(true),
+    );
+    complete.alternatives.push(pb::Alternative {
+        id: "zero".into(),
+        title: "Koulu jatkaa".into(),
+        text: "Kiihtelysvaaran koulu jatkaa nykyisellään.".into(),
+        zero_option: true,
+    });
+    let complete = client
+        .assess(request(complete))
+        .await
+        .expect("assess")
+        .into_inner()
+        .assessment
+        .expect("a");
+    assert_eq!(
+        ids(&complete),
+        vec![
+            "cumulative_effects",
+            "mitigation_and_follow_up",
+            "travel_distances"
+        ]
+    );
+    // no groups and no budget for a service change
+    let mut vague = fixture("school_closure.json");
+    vague.affected_groups.clear();
+    vague.budget = None;
+    let vague = client
+        .assess(request(vague))
+        .await
+        .expect("assess")
+        .into_inner()
+        .assessment
+        .expect("a");
+    assert!(
+        ids(&vague).contains(&"no_groups_declared".to_string()),
+        "{:?}",
+        ids(&vague)
+    );
+    assert!(
+        ids(&vague).contains(&"no_budget_figures".to_string()),
+        "{:?}",
+        ids(&vague)
+    );
+}
