@@ -47,17 +47,59 @@ const SV_ENDINGS: &[&str] = &[
     "ens", "ets", "ans", "ns", "ts", "arnas", "ernas", "ornas", "rnas", "nas", "e", "a", "ena",
 ];
 
-fn endings(lang: Language) -> &'static [&'static str] {
-    match lang {
-        Language::Finnish => FI_ENDINGS,
-        Language::Swedish => SV_ENDINGS,
+/// A closed list of suffixes, looked up by the token's own suffixes: a
+/// token is checked against each suffix length, not against every entry.
+struct SuffixSet {
+    set: std::collections::HashSet<&'static str>,
+    max_chars: usize,
+}
+
+impl SuffixSet {
+    fn new(list: &'static [&'static str]) -> Self {
+        SuffixSet {
+            set: list.iter().copied().collect(),
+            max_chars: list.iter().map(|s| s.chars().count()).max().unwrap_or(0),
+        }
+    }
+
+    /// The suffixes of `word` in this set, the empty suffix first.
+    fn suffixes_of<'w>(
+        &'static self,
+        word: &'w str,
+    ) -> impl Iterator<Item = (&'w str, &'w str)> + 'w {
+        let cuts = std::iter::once(word.len()).chain(
+            word.char_indices()
+                .rev()
+                .take(self.max_chars)
+                .map(|(i, _)| i),
+        );
+        cuts.filter_map(move |cut| {
+            let (body, suffix) = word.split_at(cut);
+            (suffix.is_empty() || self.set.contains(suffix)).then_some((body, suffix))
+        })
     }
 }
 
-fn clitics(lang: Language) -> &'static [&'static str] {
+static FI_ENDING_SET: std::sync::LazyLock<SuffixSet> =
+    std::sync::LazyLock::new(|| SuffixSet::new(FI_ENDINGS));
+static SV_ENDING_SET: std::sync::LazyLock<SuffixSet> =
+    std::sync::LazyLock::new(|| SuffixSet::new(SV_ENDINGS));
+static FI_CLITIC_SET: std::sync::LazyLock<SuffixSet> =
+    std::sync::LazyLock::new(|| SuffixSet::new(FI_CLITICS));
+static NO_CLITICS: std::sync::LazyLock<SuffixSet> =
+    std::sync::LazyLock::new(|| SuffixSet::new(&[]));
+
+fn endings(lang: Language) -> &'static SuffixSet {
     match lang {
-        Language::Finnish => FI_CLITICS,
-        Language::Swedish => &[],
+        Language::Finnish => &FI_ENDING_SET,
+        Language::Swedish => &SV_ENDING_SET,
+    }
+}
+
+fn clitics(lang: Language) -> &'static SuffixSet {
+    match lang {
+        Language::Finnish => &FI_CLITIC_SET,
+        Language::Swedish => &NO_CLITICS,
     }
 }
 
@@ -286,18 +328,9 @@ pub fn candidate_stems(
     min_modifier: usize,
 ) -> impl Iterator<Item = CandidateStem<'_>> {
     let mut bodies: Vec<&str> = Vec::new();
-    for clitic in std::iter::once(&"").chain(clitics(lang).iter()) {
-        let Some(before_clitic) = token.strip_suffix(clitic) else {
-            continue;
-        };
-        for ending in std::iter::once(&"").chain(endings(lang).iter()) {
-            if !combines(clitic, ending) {
-                continue;
-            }
-            if let Some(body) = before_clitic.strip_suffix(ending)
-                && !body.is_empty()
-                && !bodies.contains(&body)
-            {
+    for (before_clitic, clitic) in clitics(lang).suffixes_of(token) {
+        for (body, ending) in endings(lang).suffixes_of(before_clitic) {
+            if combines(clitic, ending) && !body.is_empty() && !bodies.contains(&body) {
                 bodies.push(body);
             }
         }
