@@ -131,17 +131,12 @@ impl Settings {
                 hint: "write an address and port such as 127.0.0.1:50051",
             })?,
         };
-        let max_text_bytes = overrides
-            .max_text_bytes
-            .or(file.max_text_bytes)
-            .unwrap_or(defaults.max_text_bytes);
-        if max_text_bytes == 0 {
-            return Err(ConfigError::Invalid {
-                setting: "max_text_bytes",
-                value: "0".into(),
-                hint: "give a positive number of bytes",
-            });
-        }
+        let max_text_bytes = positive(
+            "max_text_bytes",
+            overrides.max_text_bytes.or(file.max_text_bytes),
+            defaults.max_text_bytes,
+            "give a positive number of bytes",
+        )?;
         let log_json = match overrides.log_format.or(file.log_format).as_deref() {
             None | Some("text") => false,
             Some("json") => true,
@@ -153,28 +148,20 @@ impl Settings {
                 });
             }
         };
-        let request_timeout_secs = overrides
-            .request_timeout_secs
-            .or(file.request_timeout_secs)
-            .unwrap_or(defaults.request_timeout_secs);
-        if request_timeout_secs == 0 {
-            return Err(ConfigError::Invalid {
-                setting: "request_timeout_secs",
-                value: "0".into(),
-                hint: "give a positive number of seconds",
-            });
-        }
-        let max_concurrent_requests = overrides
-            .max_concurrent_requests
-            .or(file.max_concurrent_requests)
-            .unwrap_or(defaults.max_concurrent_requests);
-        if max_concurrent_requests == 0 {
-            return Err(ConfigError::Invalid {
-                setting: "max_concurrent_requests",
-                value: "0".into(),
-                hint: "give a positive number of requests",
-            });
-        }
+        let request_timeout_secs = positive(
+            "request_timeout_secs",
+            overrides.request_timeout_secs.or(file.request_timeout_secs),
+            defaults.request_timeout_secs,
+            "give a positive number of seconds",
+        )?;
+        let max_concurrent_requests = positive(
+            "max_concurrent_requests",
+            overrides
+                .max_concurrent_requests
+                .or(file.max_concurrent_requests),
+            defaults.max_concurrent_requests,
+            "give a positive number of requests",
+        )?;
         Ok(Settings {
             request_timeout_secs,
             max_concurrent_requests,
@@ -184,6 +171,24 @@ impl Settings {
             log_json,
         })
     }
+}
+
+/// The given value or the default; zero is refused.
+fn positive<T: Copy + Default + PartialEq + ToString>(
+    setting: &'static str,
+    given: Option<T>,
+    default: T,
+    hint: &'static str,
+) -> Result<T, ConfigError> {
+    let value = given.unwrap_or(default);
+    if value == T::default() {
+        return Err(ConfigError::Invalid {
+            setting,
+            value: value.to_string(),
+            hint,
+        });
+    }
+    Ok(value)
 }
 
 #[cfg(test)]
@@ -206,6 +211,22 @@ mod tests {
         assert_eq!(s.listen.port(), 7000);
         assert_eq!(s.max_text_bytes, 2048);
         assert_eq!(s.rules, PathBuf::from("rules"));
+    }
+
+    #[test]
+    fn rejects_zero_limits() {
+        let err = Settings::load(
+            None,
+            Overrides {
+                max_concurrent_requests: Some(0),
+                ..Default::default()
+            },
+        )
+        .expect_err("zero");
+        assert_eq!(
+            err.to_string(),
+            "max_concurrent_requests `0` is invalid: give a positive number of requests"
+        );
     }
 
     #[test]
