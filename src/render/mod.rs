@@ -299,7 +299,11 @@ fn evidence_view(bundle: &Bundle, e: &Evidence, lang: Language) -> Value {
             e.section_index + 1
         )
     };
-    json!({"excerpt": e.excerpt, "place": place, "concept": label(bundle, &e.concept, lang)})
+    if e.fact.is_empty() {
+        json!({"excerpt": e.excerpt, "quoted": true, "place": place, "concept": label(bundle, &e.concept, lang)})
+    } else {
+        json!({"excerpt": format!("{} = {}", e.fact, e.excerpt), "quoted": false, "place": place, "concept": ""})
+    }
 }
 
 fn impact_view(bundle: &Bundle, i: &Impact, lang: Language) -> Value {
