@@ -130,8 +130,18 @@ impl Core {
         if languages.is_empty() {
             languages.push(assessment.language);
         }
-        languages.dedup();
-        formats.dedup();
+        let mut seen_languages = Vec::new();
+        languages.retain(|l| {
+            let first = !seen_languages.contains(l);
+            seen_languages.push(*l);
+            first
+        });
+        let mut seen_formats = Vec::new();
+        formats.retain(|f| {
+            let first = !seen_formats.contains(f);
+            seen_formats.push(*f);
+            first
+        });
         let mut renderings = Vec::new();
         for &format in &formats {
             for &lang in &languages {

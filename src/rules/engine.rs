@@ -424,54 +424,39 @@ pub fn assess(
     }
     open_questions.sort_by_key(|q| bundle.questions.iter().position(|x| x.id == q.id));
 
-    let alternatives = draft
-        .alternatives
-        .iter()
-        .map(|a| {
-            let alt_sections = [(SectionKind::Proposal, a.text.as_str())];
-            let alt_analysis = Analysis::of(bundle, lang, &a.title, &alt_sections);
-            let mut alt_draft = draft.clone();
-            alt_draft.budget = Default::default();
-            alt_draft.facts.clear();
-            let alt_input =
-                condition_input(bundle, &alt_draft, lang, &alt_analysis, 0, &alt_sections);
-            let alt_prepared = conditions.prepare(&alt_input);
-            let alt_fired: Vec<&Rule> = rules_in_force
-                .iter()
-                .copied()
-                .filter(|r| {
-                    !r.impacts.is_empty()
-                        && conditions
-                            .evaluate(&r.condition, &alt_prepared)
-                            .unwrap_or(false)
-                })
-                .collect();
-            let alt_draft_for_evidence = Draft {
-                title: a.title.clone(),
-                ..alt_draft
-            };
-            let mut alt_impacts = impacts_of(
-                bundle,
-                &alt_fired,
-                &alt_analysis,
-                &alt_draft_for_evidence,
-                &alt_sections,
-            );
-            for (i, impact) in alt_impacts.iter_mut().enumerate() {
-                impact.id = format!("{}.I{}", a.id, i + 1);
-                // evidence points into the alternative's text, not the draft's sections
-                for e in &mut impact.evidence {
-                    e.section_index = if e.section_index < 0 { -1 } else { 0 };
-                }
+    // each alternative is assessed as if its own text were the proposal;
+    // its evidence points into that text (section 0) and its title (-1)
+    let mut alternatives = Vec::new();
+    for a in &draft.alternatives {
+        let alt_sections = [(SectionKind::Proposal, a.text.as_str())];
+        let alt_analysis = Analysis::of(bundle, lang, &a.title, &alt_sections);
+        let alt_draft = Draft {
+            title: a.title.clone(),
+            sections: Vec::new(),
+            budget: Default::default(),
+            facts: BTreeMap::new(),
+            ..draft.clone()
+        };
+        let alt_input = condition_input(bundle, &alt_draft, lang, &alt_analysis, 0, &alt_sections);
+        let alt_prepared = conditions.prepare(&alt_input);
+        let mut alt_fired: Vec<&Rule> = Vec::new();
+        for rule in rules_in_force.iter().filter(|r| !r.impacts.is_empty()) {
+            if holds(&conditions, &rule.condition, &alt_prepared, &rule.id)? {
+                alt_fired.push(rule);
             }
-            AlternativeAssessment {
-                alternative_id: a.id.clone(),
-                title: a.title.clone(),
-                zero_option: a.zero_option,
-                impacts: alt_impacts,
-            }
-        })
-        .collect();
+        }
+        let mut alt_impacts =
+            impacts_of(bundle, &alt_fired, &alt_analysis, &alt_draft, &alt_sections);
+        for (i, impact) in alt_impacts.iter_mut().enumerate() {
+            impact.id = format!("{}.I{}", a.id, i + 1);
+        }
+        alternatives.push(AlternativeAssessment {
+            alternative_id: a.id.clone(),
+            title: a.title.clone(),
+            zero_option: a.zero_option,
+            impacts: alt_impacts,
+        });
+    }
 
     let mut counts: BTreeMap<&str, u32> = BTreeMap::new();
     for f in &analysis.found {

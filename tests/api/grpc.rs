@@ -425,3 +425,61 @@ async fn open_questions_name_what_the_draft_lacks() {
         ids(&vague)
     );
 }
+
+#[tokio::test]
+async fn compares_alternatives_including_the_zero_option() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut draft = fixture("school_closure.json");
+    draft.alternatives = vec![
+        pb::Alternative {
+            id: "A".into(),
+            title: "Koulujen yhdistäminen".into(),
+            text: "Kiihtelysvaaran koulu lakkautetaan ja yhdistetään Heinävaaran kouluun.".into(),
+            zero_option: false,
+        },
+        pb::Alternative {
+            id: "0".into(),
+            title: "Nykytila".into(),
+            text: "Opetus jatkuu nykyisissä tiloissa.".into(),
+            zero_option: true,
+        },
+    ];
+    let a = client
+        .assess(request(draft.clone()))
+        .await
+        .expect("assess")
+        .into_inner()
+        .assessment
+        .expect("a");
+    let comparison = a.alternatives.expect("comparison");
+    assert!(comparison.zero_option_described);
+    let merge = &comparison.alternatives[0];
+    assert_eq!(merge.alternative_id, "A");
+    assert!(
+        merge
+            .impacts
+            .iter()
+            .any(|i| i.determinant == "education_learning"
+                && i.direction == pb::Direction::Negative as i32)
+    );
+    for e in merge.impacts.iter().flat_map(|i| &i.evidence) {
+        let text = if e.section_index < 0 {
+            &draft.alternatives[0].title
+        } else {
+            &draft.alternatives[0].text
+        };
+        assert_eq!(
+            &text.as_bytes()[e.start as usize..e.end as usize],
+            e.excerpt.as_bytes()
+        );
+    }
+    let zero = &comparison.alternatives[1];
+    assert!(zero.zero_option);
+    assert!(zero.impacts.is_empty(), "{:?}", zero.impacts);
+    assert!(
+        !a.open_questions
+            .iter()
+            .any(|q| q.id == "no_alternatives" || q.id == "no_zero_option")
+    );
+}
