@@ -196,6 +196,8 @@ struct TaxonomyFile {
 struct EntryFile {
     id: Spanned<String>,
     label: Spanned<Localized>,
+    #[serde(default)]
+    concepts: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -352,6 +354,10 @@ pub struct Entry {
     pub id: String,
     /// Label in all languages.
     pub label: Localized,
+    /// For population groups: lexicon concepts that name the group in a
+    /// text. An impact whose rule names no group gets the groups the draft's
+    /// title names.
+    pub concepts: Vec<String>,
 }
 
 /// A structured fact drafts may carry.
@@ -840,6 +846,7 @@ impl Loader {
         let mut determinants = Vec::new();
         let mut groups = Vec::new();
         let mut kinds = Vec::new();
+        let mut group_concepts: Vec<(String, usize)> = Vec::new();
         match get("taxonomy.yaml") {
             None => self.err(
                 "taxonomy.yaml",
@@ -867,9 +874,17 @@ impl Loader {
                                     format!("duplicate id `{}`", e.id.as_str()),
                                 );
                             }
+                            for c in &e.concepts {
+                                group_concepts.push((c.as_str().to_string(), line_of(c)));
+                            }
                             out.push(Entry {
                                 id: e.id.as_str().to_string(),
                                 label: (*e.label).clone(),
+                                concepts: e
+                                    .concepts
+                                    .iter()
+                                    .map(|c| c.as_str().to_string())
+                                    .collect(),
                             });
                         }
                     }
@@ -915,6 +930,16 @@ impl Loader {
                 });
                 terms_fi.push((c.id.as_str().to_string(), c.fi));
                 terms_sv.push((c.id.as_str().to_string(), c.sv));
+            }
+        }
+
+        for (c, line) in &group_concepts {
+            if !concept_ids.contains(c) {
+                self.err(
+                    "taxonomy.yaml",
+                    *line,
+                    format!("unknown concept `{c}`; define it in a lexicon file"),
+                );
             }
         }
 

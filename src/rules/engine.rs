@@ -729,6 +729,19 @@ fn impacts_of(
         .filter(|(_, (k, _))| *k == SectionKind::Proposal)
         .map(|(i, _)| i as i32)
         .collect();
+    // groups the title names, for impacts whose rule names none
+    let core: BTreeSet<&str> = analysis
+        .found
+        .iter()
+        .filter(|f| f.section_index < 0)
+        .map(|f| f.concept.as_str())
+        .collect();
+    let named_groups: Vec<String> = bundle
+        .groups
+        .iter()
+        .filter(|g| g.concepts.iter().any(|c| core.contains(c.as_str())))
+        .map(|g| g.id.clone())
+        .collect();
     let mut impacts = Vec::new();
     for rule in fired {
         if rule.impacts.is_empty() {
@@ -737,7 +750,11 @@ fn impacts_of(
         let evidence = rule_evidence(rule, analysis, draft, sections);
         let confidence = confidence(&evidence, &proposal);
         for spec in &rule.impacts {
-            let mut groups = spec.groups.clone();
+            let mut groups = if spec.groups.is_empty() {
+                named_groups.clone()
+            } else {
+                spec.groups.clone()
+            };
             groups.sort_by_key(|g| bundle.groups.iter().position(|e| &e.id == g));
             impacts.push(Impact {
                 id: String::new(),
