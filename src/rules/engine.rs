@@ -299,15 +299,21 @@ pub fn assess(
         }
     }
 
+    // what each fired rule fired on, found once for screening and impacts
+    let fired: Vec<(&Rule, Vec<Evidence>)> = fired
+        .into_iter()
+        .map(|r| (r, rule_evidence(r, &analysis, draft, &sections)))
+        .collect();
+
     // screening
     let mut reasons: Vec<ScreeningReason> = fired
         .iter()
-        .filter_map(|r| {
+        .filter_map(|(r, evidence)| {
             r.screening.map(|signal| ScreeningReason {
                 rule_id: r.id.clone(),
                 signal,
                 text: r.reason.clone(),
-                evidence: rule_evidence(r, &analysis, draft, &sections),
+                evidence: evidence.clone(),
             })
         })
         .collect();
@@ -331,7 +337,7 @@ pub fn assess(
     let mut impacts = if exempt {
         Vec::new()
     } else {
-        impacts_of(bundle, &fired, &analysis, draft, &sections)
+        impacts_of(bundle, &fired, &analysis, &sections)
     };
     for (i, impact) in impacts.iter_mut().enumerate() {
         impact.id = format!("I{}", i + 1);
@@ -368,7 +374,7 @@ pub fn assess(
     let mut required_assessments: Vec<RequiredAssessment> = Vec::new();
     let mut open_questions: Vec<OpenQuestion> = Vec::new();
     if !exempt {
-        for r in &fired {
+        for (r, _) in &fired {
             for k in &r.required_assessments {
                 if !required_assessments.iter().any(|x| &x.kind == k) {
                     required_assessments.push(RequiredAssessment {
@@ -439,14 +445,14 @@ pub fn assess(
         };
         let alt_input = condition_input(bundle, &alt_draft, lang, &alt_analysis, 0, &alt_sections);
         let alt_prepared = conditions.prepare(&alt_input);
-        let mut alt_fired: Vec<&Rule> = Vec::new();
+        let mut alt_fired: Vec<(&Rule, Vec<Evidence>)> = Vec::new();
         for rule in rules_in_force.iter().filter(|r| !r.impacts.is_empty()) {
             if holds(&conditions, &rule.condition, &alt_prepared, &rule.id)? {
-                alt_fired.push(rule);
+                let evidence = rule_evidence(rule, &alt_analysis, &alt_draft, &alt_sections);
+                alt_fired.push((rule, evidence));
             }
         }
-        let mut alt_impacts =
-            impacts_of(bundle, &alt_fired, &alt_analysis, &alt_draft, &alt_sections);
+        let mut alt_impacts = impacts_of(bundle, &alt_fired, &alt_analysis, &alt_sections);
         for (i, impact) in alt_impacts.iter_mut().enumerate() {
             impact.id = format!("{}.I{}", a.id, i + 1);
         }
@@ -718,9 +724,8 @@ fn confidence(evidence: &[Evidence], proposal: &BTreeSet<i32>) -> f64 {
 
 fn impacts_of(
     bundle: &Bundle,
-    fired: &[&Rule],
+    fired: &[(&Rule, Vec<Evidence>)],
     analysis: &Analysis,
-    draft: &Draft,
     sections: &[(SectionKind, &str)],
 ) -> Vec<Impact> {
     let proposal: BTreeSet<i32> = sections
@@ -730,7 +735,7 @@ fn impacts_of(
         .map(|(i, _)| i as i32)
         .collect();
     // groups the title names, for impacts whose rule names none
-    let core: BTreeSet<&str> = analysis
+    let in_title: BTreeSet<&str> = analysis
         .found
         .iter()
         .filter(|f| f.section_index < 0)
@@ -739,16 +744,15 @@ fn impacts_of(
     let named_groups: Vec<String> = bundle
         .groups
         .iter()
-        .filter(|g| g.concepts.iter().any(|c| core.contains(c.as_str())))
+        .filter(|g| g.concepts.iter().any(|c| in_title.contains(c.as_str())))
         .map(|g| g.id.clone())
         .collect();
     let mut impacts = Vec::new();
-    for rule in fired {
+    for (rule, evidence) in fired {
         if rule.impacts.is_empty() {
             continue;
         }
-        let evidence = rule_evidence(rule, analysis, draft, sections);
-        let confidence = confidence(&evidence, &proposal);
+        let confidence = confidence(evidence, &proposal);
         for spec in &rule.impacts {
             let mut groups = if spec.groups.is_empty() {
                 named_groups.clone()
