@@ -1119,13 +1119,6 @@ impl Loader {
                 "could not be read",
             )]));
         };
-        let as_refs = |v: &[(String, Vec<String>)]| {
-            v.iter()
-                .map(|(c, t)| (c.clone(), t.clone()))
-                .collect::<Vec<_>>()
-        };
-        let fi = as_refs(&terms_fi);
-        let sv = as_refs(&terms_sv);
         Ok(Bundle {
             id: meta.id.as_str().to_string(),
             version: meta.version.as_str().to_string(),
@@ -1144,11 +1137,11 @@ impl Loader {
             templates,
             matcher_fi: Matcher::new(
                 MorphLanguage::Finnish,
-                fi.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
+                terms_fi.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
             ),
             matcher_sv: Matcher::new(
                 MorphLanguage::Swedish,
-                sv.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
+                terms_sv.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
             ),
         })
     }

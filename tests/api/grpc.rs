@@ -6,6 +6,20 @@ use tonic_types::StatusExt;
 
 use crate::helpers::{TestServer, fixture};
 
+/// Assesses a draft that must be accepted, without renderings.
+async fn assessed(
+    client: &mut AssessmentServiceClient<tonic::transport::Channel>,
+    draft: pb::DraftDecision,
+) -> pb::Assessment {
+    client
+        .assess(request(draft))
+        .await
+        .expect("assess")
+        .into_inner()
+        .assessment
+        .expect("assessment")
+}
+
 fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
     pb::AssessRequest {
         draft: Some(draft),
@@ -57,13 +71,7 @@ async fn evidence_offsets_point_at_the_excerpt() {
     let server = TestServer::start().await;
     let mut client = AssessmentServiceClient::new(server.channel().await);
     let draft = fixture("school_closure.json");
-    let a = client
-        .assess(request(draft.clone()))
-        .await
-        .expect("assess")
-        .into_inner()
-        .assessment
-        .expect("assessment");
+    let a = assessed(&mut client, draft.clone()).await;
     let mut checked = 0;
     for impact in &a.impacts {
         for e in impact.evidence.iter().filter(|e| e.fact.is_empty()) {
@@ -388,13 +396,7 @@ async fn open_questions_name_what_the_draft_lacks() {
         text: "Kiihtelysvaaran koulu jatkaa nykyisellään.".into(),
         zero_option: true,
     });
-    let complete = client
-        .assess(request(complete))
-        .await
-        .expect("assess")
-        .into_inner()
-        .assessment
-        .expect("a");
+    let complete = assessed(&mut client, complete).await;
     assert_eq!(
         ids(&complete),
         vec![
@@ -407,13 +409,7 @@ async fn open_questions_name_what_the_draft_lacks() {
     let mut vague = fixture("school_closure.json");
     vague.affected_groups.clear();
     vague.budget = None;
-    let vague = client
-        .assess(request(vague))
-        .await
-        .expect("assess")
-        .into_inner()
-        .assessment
-        .expect("a");
+    let vague = assessed(&mut client, vague).await;
     assert!(
         ids(&vague).contains(&"no_groups_declared".to_string()),
         "{:?}",
@@ -445,13 +441,7 @@ async fn compares_alternatives_including_the_zero_option() {
             zero_option: true,
         },
     ];
-    let a = client
-        .assess(request(draft.clone()))
-        .await
-        .expect("assess")
-        .into_inner()
-        .assessment
-        .expect("a");
+    let a = assessed(&mut client, draft.clone()).await;
     let comparison = a.alternatives.expect("comparison");
     assert!(comparison.zero_option_described);
     let merge = &comparison.alternatives[0];
