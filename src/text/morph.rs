@@ -129,6 +129,15 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         // ihminen → ihmise-, ihmis-
         bases.push(format!("{}se", head(3)));
         bases.push(format!("{}s", head(3)));
+    } else if (word.ends_with("ton") || word.ends_with("tön")) && n > 4 {
+        // asunnoton → asunnottoma-, asunnottom-; työtön → työttömä-
+        let (a, rest) = if word.ends_with("ton") {
+            ('a', "tom")
+        } else {
+            ('ä', "töm")
+        };
+        bases.push(format!("{}{rest}{a}", head(2)));
+        bases.push(format!("{}{rest}", head(2)));
     } else if (word.ends_with("us")
         || word.ends_with("ys")
         || word.ends_with("os")

@@ -338,3 +338,26 @@ fn multiword_terms_match_inflected_words_in_a_row() {
         "Pöytäkirjat yleisesti nähtävänä"
     );
 }
+
+#[test]
+fn caritive_adjectives_match_their_inflected_forms() {
+    let lex: Vec<(&str, Vec<String>)> = vec![
+        ("homeless", vec!["asunnoton".into()]),
+        ("unemployed", vec!["työtön".into()]),
+    ];
+    let m = Matcher::new(
+        MorphLanguage::Finnish,
+        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+    );
+    for (word, concept) in [
+        ("asunnoton", "homeless"),
+        ("asunnottomien", "homeless"),
+        ("asunnottomalle", "homeless"),
+        ("työttömät", "unemployed"),
+        ("pitkäaikaistyöttömille", "unemployed"),
+    ] {
+        assert_eq!(concepts_of(&m, word), vec![concept.to_string()], "{word}");
+    }
+    // the noun the adjective is built on is another word
+    assert!(concepts_of(&m, "asunnot").is_empty());
+}
