@@ -355,7 +355,7 @@ pub struct Entry {
     /// Label in all languages.
     pub label: Localized,
     /// For population groups: lexicon concepts that name the group in a
-    /// text. An impact whose rule names no group gets the groups the draft's
+    /// text. Every impact also gets the groups the draft's
     /// title names.
     pub concepts: Vec<String>,
 }

@@ -734,7 +734,8 @@ fn impacts_of(
         .filter(|(_, (k, _))| *k == SectionKind::Proposal)
         .map(|(i, _)| i as i32)
         .collect();
-    // groups the title names, for impacts whose rule names none
+    // groups the title names: the decision is aimed at them, so every impact
+    // reaches them besides the groups its rule names
     let in_title: BTreeSet<&str> = analysis
         .found
         .iter()
@@ -754,11 +755,12 @@ fn impacts_of(
         }
         let confidence = confidence(evidence, &proposal);
         for spec in &rule.impacts {
-            let mut groups = if spec.groups.is_empty() {
-                named_groups.clone()
-            } else {
-                spec.groups.clone()
-            };
+            let mut groups = spec.groups.clone();
+            for g in &named_groups {
+                if !groups.contains(g) {
+                    groups.push(g.clone());
+                }
+            }
             groups.sort_by_key(|g| bundle.groups.iter().position(|e| &e.id == g));
             impacts.push(Impact {
                 id: String::new(),
