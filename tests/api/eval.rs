@@ -6,9 +6,10 @@ use eva::eval::{Split, Targets, evaluate, read_corpus, read_labels};
 
 use crate::helpers::{core, root};
 
-/// Determinant micro-F1 reached on the held-out split so far (target 0.75);
-/// raise it as the bundle improves.
-const DETERMINANT_F1_FLOOR: f64 = 0.73;
+/// Determinant micro-F1 reached on the held-out split so far (target 0.75;
+/// 0.731 before the fourth round, 0.741 after); raise it as the bundle
+/// improves.
+const DETERMINANT_F1_FLOOR: f64 = 0.74;
 /// Group micro-F1 reached on the held-out split so far (target 0.70; it was
 /// 0.710 before the longest-match rule and the title-based closure rules,
 /// 0.692 after); raise it as the bundle improves.
