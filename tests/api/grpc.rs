@@ -473,3 +473,47 @@ async fn compares_alternatives_including_the_zero_option() {
             .any(|q| q.id == "no_alternatives" || q.id == "no_zero_option")
     );
 }
+
+#[tokio::test]
+async fn impacts_reach_the_groups_the_title_names_besides_their_rules_groups() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let mut draft = fixture("school_closure.json");
+    draft.title = "Kiihtelysvaaran koulun lakkauttaminen ja ikääntyneiden kohtaamispaikka".into();
+    let a = assessed(&mut client, draft).await;
+    let learning = a
+        .impacts
+        .iter()
+        .find(|i| i.rule_id == "network.school_closure" && i.determinant == "education_learning")
+        .expect("the school closure's learning impact");
+    // the rule names school children; the title names older people
+    assert_eq!(learning.groups, vec!["school_children", "older_people"]);
+}
+
+#[tokio::test]
+async fn a_tabled_or_returned_item_needs_no_assessment_whatever_it_is_about() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+    for (decision, exemption) in [
+        ("Lautakunta päätti panna asian pöydälle.", "tabled"),
+        (
+            "Lautakunta päätti palauttaa asian uudelleen valmisteltavaksi.",
+            "returned",
+        ),
+    ] {
+        let mut draft = fixture("school_closure.json");
+        draft.sections[0].text = decision.into();
+        let a = assessed(&mut client, draft).await;
+        let screening = a.screening.expect("screening");
+        assert_eq!(
+            screening.verdict,
+            pb::ScreeningVerdict::NotNeeded as i32,
+            "{decision}"
+        );
+        assert_eq!(
+            screening.exemption.map(|e| e.id).as_deref(),
+            Some(exemption)
+        );
+        assert!(a.impacts.is_empty(), "{decision}");
+    }
+}
