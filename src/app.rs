@@ -72,8 +72,10 @@ pub async fn run_with_limits(
         .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
         .build_v1alpha()?;
 
-    let addr = listener.local_addr().ok();
-    tracing::info!(?addr, bundle = %core.bundle.id, version = %core.bundle.version, digest = %core.bundle.digest, "serving");
+    let addr = listener
+        .local_addr()
+        .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+    tracing::info!(%addr, bundle = %core.bundle.id, version = %core.bundle.version, digest = %core.bundle.digest, "serving");
     tonic::transport::Server::builder()
         .timeout(limits.request_timeout)
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(

@@ -178,3 +178,32 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
         }
     }
 }
+
+#[test]
+fn serve_logs_plain_text_when_stderr_is_not_a_terminal() {
+    use std::io::{BufRead, BufReader};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port();
+    let mut child = eva()
+        .arg("serve")
+        .env("EVA_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("eva serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let line = BufReader::new(stderr)
+        .lines()
+        .map(|l| l.expect("log line"))
+        .find(|l| l.contains("serving"))
+        .expect("a `serving` log line");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        !line.contains('\u{1b}'),
+        "escape codes in a log file: {line:?}"
+    );
+}
