@@ -207,3 +207,40 @@ fn serve_logs_plain_text_when_stderr_is_not_a_terminal() {
         "escape codes in a log file: {line:?}"
     );
 }
+
+#[test]
+fn assess_takes_several_files_in_order() {
+    let out = eva()
+        .args([
+            "assess",
+            "tests/fixtures/school_closure.json",
+            "tests/fixtures/daycare_hours.yaml",
+            "tests/fixtures/routine_minutes.json",
+        ])
+        .output()
+        .expect("runs");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let verdicts: Vec<String> = String::from_utf8(out.stdout)
+        .expect("utf8")
+        .lines()
+        .map(|l| {
+            let v: serde_json::Value = serde_json::from_str(l).expect("one assessment per line");
+            v["screening"]["verdict"]
+                .as_str()
+                .expect("verdict")
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        verdicts,
+        [
+            "SCREENING_VERDICT_REQUIRED",
+            "SCREENING_VERDICT_REQUIRED",
+            "SCREENING_VERDICT_NOT_NEEDED"
+        ]
+    );
+}
