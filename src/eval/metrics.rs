@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use rand::{Rng, SeedableRng};
 use serde::Serialize;
 
 use crate::domain::Verdict;
@@ -119,6 +120,92 @@ impl SetMetrics {
     }
 }
 
+/// One document's counts, the unit the bootstrap resamples.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DocCounts {
+    /// Whether the screening verdict matched the label.
+    pub screened_right: bool,
+    /// Determinants: true positives, false positives, false negatives.
+    pub determinants: [usize; 3],
+    /// Groups: true positives, false positives, false negatives.
+    pub groups: [usize; 3],
+}
+
+/// A central 95 % interval.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Interval {
+    /// 2.5th percentile.
+    pub low: f64,
+    /// 97.5th percentile.
+    pub high: f64,
+}
+
+/// Percentile bootstrap intervals over documents: how far the figures of a
+/// split this size could move by which documents happened to be in it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize)]
+pub struct Intervals {
+    /// Resamples drawn.
+    pub resamples: usize,
+    /// Screening accuracy.
+    pub screening_accuracy: Interval,
+    /// Determinant micro-F1.
+    pub determinant_f1: Interval,
+    /// Group micro-F1.
+    pub group_f1: Interval,
+}
+
+fn micro_f1([tp, fp, fn_]: [usize; 3]) -> f64 {
+    let mut s = SetScore {
+        tp,
+        fp,
+        fn_,
+        ..SetScore::default()
+    };
+    s.finish();
+    s.f1
+}
+
+fn central(mut xs: Vec<f64>) -> Interval {
+    if xs.is_empty() {
+        return Interval::default();
+    }
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| xs[((xs.len() - 1) as f64 * q).round() as usize];
+    Interval {
+        low: at(0.025),
+        high: at(0.975),
+    }
+}
+
+/// Resamples `docs` with replacement `resamples` times from a fixed seed, so
+/// the same documents always give the same intervals.
+pub fn bootstrap(docs: &[DocCounts], resamples: usize, seed: u64) -> Intervals {
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let (mut acc, mut det, mut grp) = (Vec::new(), Vec::new(), Vec::new());
+    if !docs.is_empty() {
+        for _ in 0..resamples {
+            let (mut right, mut d, mut g) = (0usize, [0usize; 3], [0usize; 3]);
+            for _ in 0..docs.len() {
+                let doc = &docs[rng.random_range(0..docs.len())];
+                right += usize::from(doc.screened_right);
+                for k in 0..3 {
+                    d[k] += doc.determinants[k];
+                    g[k] += doc.groups[k];
+                }
+            }
+            acc.push(right as f64 / docs.len() as f64);
+            det.push(micro_f1(d));
+            grp.push(micro_f1(g));
+        }
+    }
+    Intervals {
+        resamples,
+        screening_accuracy: central(acc),
+        determinant_f1: central(det),
+        group_f1: central(grp),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -152,5 +239,47 @@ mod tests {
         c.add(Verdict::Recommended, Verdict::Required);
         assert_eq!(c.accuracy(), 0.5);
         assert_eq!(c.required_as_not_needed(), 1);
+    }
+
+    fn doc(right: bool, d: [usize; 3], g: [usize; 3]) -> DocCounts {
+        DocCounts {
+            screened_right: right,
+            determinants: d,
+            groups: g,
+        }
+    }
+
+    #[test]
+    fn identical_documents_give_a_point_interval() {
+        let docs = vec![doc(true, [2, 1, 1], [1, 0, 0]); 20];
+        let i = bootstrap(&docs, 200, 7);
+        assert_eq!(
+            i.screening_accuracy,
+            Interval {
+                low: 1.0,
+                high: 1.0
+            }
+        );
+        assert!((i.determinant_f1.low - 2.0 / 3.0).abs() < 1e-12);
+        assert_eq!(i.determinant_f1.low, i.determinant_f1.high);
+    }
+
+    #[test]
+    fn intervals_hold_the_estimate_and_repeat_for_a_seed() {
+        let mut docs = Vec::new();
+        for k in 0..40 {
+            docs.push(doc(k % 4 != 0, [k % 3, k % 2, (k + 1) % 3], [k % 2, 0, 1]));
+        }
+        let i = bootstrap(&docs, 500, 2026);
+        assert!(i.screening_accuracy.low < 0.75 && 0.75 < i.screening_accuracy.high);
+        let total = docs.iter().fold([0; 3], |mut t, d| {
+            (0..3).for_each(|k| t[k] += d.determinants[k]);
+            t
+        });
+        let f1 = micro_f1(total);
+        assert!(i.determinant_f1.low <= f1 && f1 <= i.determinant_f1.high);
+        assert!(i.determinant_f1.low < i.determinant_f1.high);
+        assert_eq!(i, bootstrap(&docs, 500, 2026));
+        assert_ne!(i, bootstrap(&docs, 500, 2027));
     }
 }

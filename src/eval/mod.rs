@@ -12,7 +12,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use corpus::{CorpusDoc, corpus_draft, read_corpus};
-pub use metrics::{Confusion, SetMetrics, SetScore};
+pub use metrics::{Confusion, DocCounts, Interval, Intervals, SetMetrics, SetScore, bootstrap};
 
 use crate::domain::Verdict;
 use crate::rules::{Bundle, Limits};
@@ -180,6 +180,8 @@ pub struct Report {
     pub groups: SetMetrics,
     /// Impacts whose evidence is missing or does not match the text.
     pub bad_evidence: usize,
+    /// 95 % bootstrap intervals of the headline figures.
+    pub intervals: Intervals,
     /// Every document, worst first.
     pub documents_by_cost: Vec<DocResult>,
 }
@@ -242,6 +244,11 @@ impl Report {
     }
 }
 
+/// Resamples for the bootstrap intervals, and their fixed seed: the same
+/// labels and bundle always report the same intervals.
+const BOOTSTRAP_RESAMPLES: usize = 2000;
+const BOOTSTRAP_SEED: u64 = 2026;
+
 /// Assesses the labelled documents of `split` and measures the result.
 pub fn evaluate(
     bundle: &Bundle,
@@ -254,6 +261,7 @@ pub fn evaluate(
     let mut dets = SetMetrics::default();
     let mut groups = SetMetrics::default();
     let mut results = Vec::new();
+    let mut counts = Vec::new();
     let mut bad_total = 0;
     for label in labels.iter().filter(|l| l.split == split) {
         let Some(doc) = corpus.get(&label.id) else {
@@ -305,6 +313,15 @@ pub fn evaluate(
         let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
             a.difference(b).cloned().collect::<Vec<_>>()
         };
+        let tally = |labelled: &BTreeSet<String>, given: &BTreeSet<String>| {
+            let tp = labelled.intersection(given).count();
+            [tp, given.len() - tp, labelled.len() - tp]
+        };
+        counts.push(DocCounts {
+            screened_right: label.screening == a.screening.verdict,
+            determinants: tally(&label.determinants, &predicted_dets),
+            groups: tally(&label.groups, &predicted_groups),
+        });
         let r = DocResult {
             id: label.id.clone(),
             title: doc.title.clone(),
@@ -353,6 +370,7 @@ pub fn evaluate(
         determinants: dets,
         groups,
         bad_evidence: bad_total,
+        intervals: bootstrap(&counts, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
         documents_by_cost: results,
     })
 }
@@ -398,6 +416,18 @@ pub fn write_table(out: &mut impl std::io::Write, r: &Report, worst: usize) -> s
             )?;
         }
     }
+    let i = &r.intervals;
+    writeln!(
+        out,
+        "95% bootstrap intervals ({} resamples of the documents): screening {:.3}–{:.3}, determinant F1 {:.3}–{:.3}, group F1 {:.3}–{:.3}",
+        i.resamples,
+        i.screening_accuracy.low,
+        i.screening_accuracy.high,
+        i.determinant_f1.low,
+        i.determinant_f1.high,
+        i.group_f1.low,
+        i.group_f1.high
+    )?;
     writeln!(
         out,
         "impacts with missing or mismatched evidence: {}",

@@ -41,6 +41,16 @@ fn held_out_figures_do_not_regress() {
             r.groups.micro.f1
         );
     }
+    for (figure, i) in [
+        (test.determinants.micro.f1, test.intervals.determinant_f1),
+        (test.groups.micro.f1, test.intervals.group_f1),
+        (test.screening.accuracy(), test.intervals.screening_accuracy),
+    ] {
+        assert!(
+            i.low <= figure && figure <= i.high,
+            "{figure} outside its interval {i:?}"
+        );
+    }
     assert!(
         test.documents >= 40,
         "the held-out split has only {} documents",
