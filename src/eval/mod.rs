@@ -108,7 +108,11 @@ pub enum EvalError {
     },
 }
 
-/// Reads and checks a labels file against the bundle's taxonomy.
+/// The most determinants one label may name (a labelling rule).
+const MAX_LABELLED_DETERMINANTS: usize = 4;
+
+/// Reads and checks a labels file against the bundle's taxonomy and the
+/// labelling rules a machine can check.
 pub fn read_labels(path: &Path, bundle: &Bundle) -> Result<Vec<Label>, EvalError> {
     let text = std::fs::read_to_string(path).map_err(|source| EvalError::Read {
         path: path.display().to_string(),
@@ -133,6 +137,33 @@ pub fn read_labels(path: &Path, bundle: &Bundle) -> Result<Vec<Label>, EvalError
             if !bundle.groups.iter().any(|e| &e.id == g) {
                 return Err(bad(format!("`{}`: unknown population group `{g}`", l.id)));
             }
+        }
+        // the labelling rules at the top of the file, where a machine can check them
+        let assessed = l.screening != Verdict::NotNeeded;
+        let names_any = !l.determinants.is_empty() || !l.groups.is_empty();
+        if !assessed && names_any {
+            return Err(bad(format!(
+                "`{}`: a not_needed item names no determinants or groups; empty both lists or change the screening",
+                l.id
+            )));
+        }
+        if assessed && l.determinants.is_empty() {
+            return Err(bad(format!(
+                "`{}`: a {} item names the determinants it materially affects; add at least one",
+                l.id,
+                if l.screening == Verdict::Required {
+                    "required"
+                } else {
+                    "recommended"
+                }
+            )));
+        }
+        if l.determinants.len() > MAX_LABELLED_DETERMINANTS {
+            return Err(bad(format!(
+                "`{}`: {} determinants; label at most {MAX_LABELLED_DETERMINANTS}, the ones materially and directly affected",
+                l.id,
+                l.determinants.len()
+            )));
         }
     }
     Ok(file.labels)

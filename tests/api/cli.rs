@@ -244,3 +244,45 @@ fn assess_takes_several_files_in_order() {
         ]
     );
 }
+
+#[test]
+fn eval_rejects_labels_that_break_the_labelling_rules() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let corpus = dir.path().join("corpus.jsonl");
+    std::fs::write(
+        &corpus,
+        "{\"id\": \"D1\", \"title\": \"Koulun lakkauttaminen\", \"language\": \"fi\", \"text\": \"Päätös\\n\\nKoulu lakkautetaan.\"}\n",
+    )
+    .expect("write");
+    for (label, says) in [
+        (
+            "screening: not_needed\n    determinants: [education_learning]\n    groups: []",
+            "`D1`: a not_needed item names no determinants or groups",
+        ),
+        (
+            "screening: recommended\n    determinants: []\n    groups: []",
+            "`D1`: a recommended item names the determinants it materially affects",
+        ),
+        (
+            "screening: required\n    determinants: [education_learning, child_rights, mobility_accessibility, social_relations, municipal_finances]\n    groups: []",
+            "`D1`: 5 determinants; label at most 4",
+        ),
+    ] {
+        let labels = dir.path().join("labels.yaml");
+        std::fs::write(
+            &labels,
+            format!("labels:\n  - id: D1\n    title: \"Koulun lakkauttaminen\"\n    split: test\n    {label}\n    rationale: \"x\"\n"),
+        )
+        .expect("write");
+        let out = eva()
+            .arg("eval")
+            .arg(&labels)
+            .arg("--corpus")
+            .arg(&corpus)
+            .output()
+            .expect("runs");
+        assert_ne!(out.status.code(), Some(0));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(says), "{err}");
+    }
+}
