@@ -18,7 +18,7 @@ fn bench(c: &mut Criterion) {
         Ok(c) => c,
         Err(e) => panic!("{e}"),
     };
-    let corpus = root.join("../shared/data/helsinki-ahjo-2021.jsonl");
+    let corpus = root.join(eva::eval::CORPUS_PATH);
     let drafts: Vec<eva::domain::Draft> = match eva::eval::read_corpus(&corpus) {
         Ok(docs) => docs
             .values()

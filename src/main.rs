@@ -57,7 +57,7 @@ enum Command {
         #[arg(default_value = "tests/eval/labels.yaml")]
         labels: PathBuf,
         /// The corpus.
-        #[arg(long, default_value = "../shared/data/helsinki-ahjo-2021.jsonl")]
+        #[arg(long, default_value = eva::eval::CORPUS_PATH)]
         corpus: PathBuf,
         /// Only this split [default: both].
         #[arg(long, value_enum)]

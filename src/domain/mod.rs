@@ -259,6 +259,26 @@ pub struct Evidence {
     pub fact: String,
 }
 
+impl Evidence {
+    /// Whether this is structured evidence, or its excerpt is exactly the
+    /// text of `draft` at its offsets.
+    pub fn points_into(&self, draft: &Draft) -> bool {
+        if !self.fact.is_empty() {
+            return true;
+        }
+        let text = if self.section_index < 0 {
+            Some(draft.title.as_str())
+        } else {
+            draft
+                .sections
+                .get(self.section_index as usize)
+                .map(|s| s.text.as_str())
+        };
+        text.and_then(|t| t.get(self.start as usize..self.end as usize))
+            == Some(self.excerpt.as_str())
+    }
+}
+
 /// An estimated effect on one determinant of wellbeing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Impact {

@@ -15,6 +15,9 @@ pub use corpus::{CorpusDoc, corpus_draft, read_corpus};
 pub use metrics::{Confusion, DocCounts, Interval, Intervals, SetMetrics, SetScore, bootstrap};
 
 use crate::domain::Verdict;
+
+/// Where the Helsinki corpus lies, relative to the repository root.
+pub const CORPUS_PATH: &str = "../shared/data/helsinki-ahjo-2021.jsonl";
 use crate::rules::{Bundle, Limits};
 
 /// Which part of the labels to evaluate.
@@ -322,23 +325,7 @@ pub fn evaluate(
         let bad = a
             .impacts
             .iter()
-            .filter(|i| {
-                i.evidence.is_empty()
-                    || i.evidence.iter().any(|e| {
-                        e.fact.is_empty() && {
-                            let text = if e.section_index < 0 {
-                                draft.title.as_str()
-                            } else {
-                                draft
-                                    .sections
-                                    .get(e.section_index as usize)
-                                    .map(|s| s.text.as_str())
-                                    .unwrap_or("")
-                            };
-                            text.get(e.start as usize..e.end as usize) != Some(e.excerpt.as_str())
-                        }
-                    })
-            })
+            .filter(|i| i.evidence.is_empty() || !i.evidence.iter().all(|e| e.points_into(&draft)))
             .count();
         bad_total += bad;
         let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {

@@ -622,10 +622,14 @@ impl Bundle {
             "classification": "", "class_main": "", "class_sub": "",
             "budget": {"one_off_eur": 0, "annual_eur": 0, "stated": false,
                        "one_off_stated": false, "annual_stated": false},
-            "concepts": [""], "title_concepts": [""], "proposal_concepts": [""], "core_concepts": [""],
             "groups": [""], "areas": [""], "alternatives": 0, "zero_option": false,
             "facts": facts, "facts_given": [""], "text_bytes": 0, "text_max_eur": 0,
         });
+        if let Some(obj) = schema.as_object_mut() {
+            for field in CONCEPT_FIELDS {
+                obj.insert(field.into(), serde_json::json!([""]));
+            }
+        }
         if phase2 && let Some(obj) = schema.as_object_mut() {
             obj.insert("screening".into(), serde_json::json!(""));
             obj.insert("determinants".into(), serde_json::json!([""]));
@@ -641,6 +645,15 @@ impl Bundle {
 struct Loader {
     errors: Vec<BundleError>,
 }
+
+/// The condition input's lists of concepts found: anywhere, in the title, in
+/// the proposal sections, in the title or proposal.
+const CONCEPT_FIELDS: [&str; 4] = [
+    "concepts",
+    "title_concepts",
+    "proposal_concepts",
+    "core_concepts",
+];
 
 /// Quoted strings tested for membership in a concept list:
 /// `'school' in concepts`, `'fee' in title_concepts` ….
@@ -658,16 +671,7 @@ fn concept_tests(source: &str) -> Vec<String> {
         let tests_concepts = tail
             .strip_prefix("in")
             .map(|t| t.trim_start())
-            .is_some_and(|t| {
-                [
-                    "concepts",
-                    "title_concepts",
-                    "proposal_concepts",
-                    "core_concepts",
-                ]
-                .iter()
-                .any(|f| t.starts_with(f))
-            });
+            .is_some_and(|t| CONCEPT_FIELDS.iter().any(|f| t.starts_with(f)));
         if tests_concepts && !out.iter().any(|x: &String| x == value) {
             out.push(value.to_string());
         }

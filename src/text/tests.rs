@@ -3,60 +3,55 @@
 
 use super::*;
 
+/// A matcher over `lex`: concept ids with their terms.
+fn matcher(lang: MorphLanguage, lex: &[(&str, &[&str])]) -> Matcher {
+    let lex: Vec<(&str, Vec<String>)> = lex
+        .iter()
+        .map(|(c, terms)| (*c, terms.iter().map(|t| t.to_string()).collect()))
+        .collect();
+    Matcher::new(lang, lex.iter().map(|(c, t)| (*c, t.as_slice())))
+}
+
 fn matcher_fi() -> Matcher {
-    let lex: Vec<(&str, Vec<String>)> = vec![
-        (
-            "daycare",
-            vec!["päiväkoti".into(), "varhaiskasvatusyksikkö".into()],
-        ),
-        ("school", vec!["koulu".into()]),
-        (
-            "youth_facility",
-            vec!["nuorisotila".into(), "nuorisotalo".into()],
-        ),
-        ("library", vec!["kirjasto".into()]),
-        ("health_station", vec!["terveysasema".into()]),
-        ("price", vec!["hinta".into()]),
-        ("fee", vec!["maksu".into()]),
-        (
-            "child",
-            vec!["lapsi".into(), "lasten".into(), "lasta".into()],
-        ),
-        ("family", vec!["perhe".into()]),
-        ("older", vec!["ikäihminen".into(), "vanhus".into()]),
-        ("street", vec!["katu".into()]),
-        ("opening_hours", vec!["aukioloaika".into()]),
-        ("zoning", vec!["asemakaava".into()]),
-        ("grant", vec!["avustus".into()]),
-        ("procurement", vec!["hankinta".into()]),
-        (
-            "minutes_publication",
-            vec!["pöytäkirja yleisesti nähtävänä".into()],
-        ),
-        ("health", vec!["terveys".into()]),
-        ("space", vec!["=tila".into()]),
-        ("school_network", vec!["kouluverk*".into()]),
-        ("smell", vec!["haju".into()]),
-        ("device", vec!["laite".into(), "liike".into()]),
-    ];
-    Matcher::new(
+    matcher(
         MorphLanguage::Finnish,
-        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+        &[
+            ("daycare", &["päiväkoti", "varhaiskasvatusyksikkö"]),
+            ("school", &["koulu"]),
+            ("youth_facility", &["nuorisotila", "nuorisotalo"]),
+            ("library", &["kirjasto"]),
+            ("health_station", &["terveysasema"]),
+            ("price", &["hinta"]),
+            ("fee", &["maksu"]),
+            ("child", &["lapsi", "lasten", "lasta"]),
+            ("family", &["perhe"]),
+            ("older", &["ikäihminen", "vanhus"]),
+            ("street", &["katu"]),
+            ("opening_hours", &["aukioloaika"]),
+            ("zoning", &["asemakaava"]),
+            ("grant", &["avustus"]),
+            ("procurement", &["hankinta"]),
+            ("minutes_publication", &["pöytäkirja yleisesti nähtävänä"]),
+            ("health", &["terveys"]),
+            ("space", &["=tila"]),
+            ("school_network", &["kouluverk*"]),
+            ("smell", &["haju"]),
+            ("device", &["laite", "liike"]),
+        ],
     )
 }
 
 fn matcher_sv() -> Matcher {
-    let lex: Vec<(&str, Vec<String>)> = vec![
-        ("school", vec!["skola".into()]),
-        ("daycare", vec!["daghem".into()]),
-        ("fee", vec!["avgift".into()]),
-        ("library", vec!["bibliotek".into()]),
-        ("child", vec!["barn".into()]),
-        ("older", vec!["äldre".into()]),
-    ];
-    Matcher::new(
+    matcher(
         MorphLanguage::Swedish,
-        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+        &[
+            ("school", &["skola"]),
+            ("daycare", &["daghem"]),
+            ("fee", &["avgift"]),
+            ("library", &["bibliotek"]),
+            ("child", &["barn"]),
+            ("older", &["äldre"]),
+        ],
     )
 }
 
@@ -308,13 +303,12 @@ fn hit_offsets_are_utf8_byte_offsets_of_the_word() {
 
 #[test]
 fn the_longest_match_wins() {
-    let lex: Vec<(&str, Vec<String>)> = vec![
-        ("culture", vec!["kulttuuri".into()]),
-        ("board", vec!["kulttuuri- ja vapaa-aikalautakunta".into()]),
-    ];
-    let m = Matcher::new(
+    let m = matcher(
         MorphLanguage::Finnish,
-        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+        &[
+            ("culture", &["kulttuuri"]),
+            ("board", &["kulttuuri- ja vapaa-aikalautakunta"]),
+        ],
     );
     let concepts: Vec<String> = m
         .find("Kulttuuri- ja vapaa-aikalautakunnan lausunto kulttuurin rahoituksesta")
@@ -341,13 +335,9 @@ fn multiword_terms_match_inflected_words_in_a_row() {
 
 #[test]
 fn caritive_adjectives_match_their_inflected_forms() {
-    let lex: Vec<(&str, Vec<String>)> = vec![
-        ("homeless", vec!["asunnoton".into()]),
-        ("unemployed", vec!["työtön".into()]),
-    ];
-    let m = Matcher::new(
+    let m = matcher(
         MorphLanguage::Finnish,
-        lex.iter().map(|(c, t)| (*c, t.as_slice())),
+        &[("homeless", &["asunnoton"]), ("unemployed", &["työtön"])],
     );
     for (word, concept) in [
         ("asunnoton", "homeless"),

@@ -2,7 +2,7 @@
 
 use std::process::Command;
 
-use crate::helpers::root;
+use crate::helpers::{ServeProcess, free_port, root, succeeded};
 
 fn eva() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_eva"));
@@ -16,11 +16,7 @@ fn assess_prints_protobuf_json() {
         .args(["assess", "tests/fixtures/school_closure.json"])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["screening"]["verdict"], "SCREENING_VERDICT_REQUIRED");
     assert_eq!(v["tenant"], "167");
@@ -39,11 +35,7 @@ fn assess_reads_yaml_and_renders_markdown_in_swedish() {
         ])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let text = String::from_utf8(out.stdout).expect("utf8");
     assert!(text.starts_with("## Konsekvensbedömning"), "{text}");
 }
@@ -65,7 +57,7 @@ fn assess_reads_stdin() {
         .write_all(&draft)
         .expect("write");
     let out = child.wait_with_output().expect("wait");
-    assert!(out.status.success());
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).contains("Vaikutusten arviointia ei tarvita"));
 }
 
@@ -106,11 +98,7 @@ fn html_rendering_escapes_draft_text() {
         .args(["--format", "html"])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let html = String::from_utf8(out.stdout).expect("utf8");
     assert!(
         !html.contains("<script>") && !html.contains("<img") && !html.contains("<b>"),
@@ -128,11 +116,7 @@ fn rules_check_accepts_the_default_bundle() {
         .args(["rules", "check", "rules"])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("ok: bundle `eva-default`"));
 }
 
@@ -182,26 +166,16 @@ fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
 #[test]
 fn serve_logs_plain_text_when_stderr_is_not_a_terminal() {
     use std::io::{BufRead, BufReader};
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let mut child = eva()
-        .arg("serve")
-        .env("EVA_LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("eva serve starts");
-    let stderr = child.stderr.take().expect("stderr");
+    let mut server = ServeProcess::start(
+        &format!("127.0.0.1:{}", free_port()),
+        std::process::Stdio::piped(),
+    );
+    let stderr = server.0.stderr.take().expect("stderr");
     let line = BufReader::new(stderr)
         .lines()
         .map(|l| l.expect("log line"))
         .find(|l| l.contains("serving"))
         .expect("a `serving` log line");
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(
         !line.contains('\u{1b}'),
         "escape codes in a log file: {line:?}"
@@ -219,11 +193,7 @@ fn assess_takes_several_files_in_order() {
         ])
         .output()
         .expect("runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let verdicts: Vec<String> = String::from_utf8(out.stdout)
         .expect("utf8")
         .lines()

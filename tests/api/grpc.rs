@@ -20,6 +20,17 @@ async fn assessed(
         .expect("assessment")
 }
 
+/// A server on a loopback port and an assessment client for it; the server
+/// stops when the returned handle is dropped.
+async fn assessment_client() -> (
+    TestServer,
+    AssessmentServiceClient<tonic::transport::Channel>,
+) {
+    let server = TestServer::start().await;
+    let client = AssessmentServiceClient::new(server.channel().await);
+    (server, client)
+}
+
 fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
     pb::AssessRequest {
         draft: Some(draft),
@@ -29,8 +40,7 @@ fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
 
 #[tokio::test]
 async fn assesses_a_school_closure_with_renderings() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let response = client
         .assess(pb::AssessRequest {
             draft: Some(fixture("school_closure.json")),
@@ -68,8 +78,7 @@ async fn assesses_a_school_closure_with_renderings() {
 
 #[tokio::test]
 async fn evidence_offsets_point_at_the_excerpt() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let draft = fixture("school_closure.json");
     let a = assessed(&mut client, draft.clone()).await;
     let mut checked = 0;
@@ -92,8 +101,7 @@ async fn evidence_offsets_point_at_the_excerpt() {
 
 #[tokio::test]
 async fn rejects_a_draft_without_title_or_text_with_field_violations() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let draft = pb::DraftDecision {
         tenant: "091".into(),
         language: "fi".into(),
@@ -111,8 +119,7 @@ async fn rejects_a_draft_without_title_or_text_with_field_violations() {
 
 #[tokio::test]
 async fn rejects_an_unknown_tenant() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("zoning.json");
     draft.tenant = "999".into();
     let status = client.assess(request(draft)).await.expect_err("invalid");
@@ -128,8 +135,7 @@ async fn rejects_an_unknown_tenant() {
 
 #[tokio::test]
 async fn rejects_an_unsupported_language() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("zoning.json");
     draft.language = "de".into();
     let status = client.assess(request(draft)).await.expect_err("invalid");
@@ -160,8 +166,7 @@ async fn rejects_text_over_the_limit() {
 
 #[tokio::test]
 async fn rejects_a_fact_of_the_wrong_type() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("fee_increase.json");
     draft.facts.insert(
         "fee_change_pct".into(),
@@ -177,8 +182,7 @@ async fn rejects_a_fact_of_the_wrong_type() {
 
 #[tokio::test]
 async fn rejects_a_missing_draft() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let status = client
         .assess(pb::AssessRequest::default())
         .await
@@ -188,8 +192,7 @@ async fn rejects_a_missing_draft() {
 
 #[tokio::test]
 async fn streams_assessments_in_order_and_stops_at_a_bad_draft() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut bad = fixture("zoning.json");
     bad.title.clear();
     let requests = vec![
@@ -313,8 +316,7 @@ async fn serves_reflection_v1_and_v1alpha() {
 
 #[tokio::test]
 async fn a_structured_fact_gives_more_confidence_than_a_single_keyword() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let confidence_of = |a: &pb::Assessment, rule: &str| {
         a.impacts
             .iter()
@@ -356,8 +358,7 @@ async fn a_structured_fact_gives_more_confidence_than_a_single_keyword() {
 
 #[tokio::test]
 async fn open_questions_name_what_the_draft_lacks() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let ids = |a: &pb::Assessment| {
         a.open_questions
             .iter()
@@ -424,8 +425,7 @@ async fn open_questions_name_what_the_draft_lacks() {
 
 #[tokio::test]
 async fn compares_alternatives_including_the_zero_option() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("school_closure.json");
     draft.alternatives = vec![
         pb::Alternative {
@@ -476,8 +476,7 @@ async fn compares_alternatives_including_the_zero_option() {
 
 #[tokio::test]
 async fn impacts_reach_the_groups_the_title_names_besides_their_rules_groups() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("school_closure.json");
     draft.title = "Kiihtelysvaaran koulun lakkauttaminen ja ikääntyneiden kohtaamispaikka".into();
     let a = assessed(&mut client, draft).await;
@@ -492,8 +491,7 @@ async fn impacts_reach_the_groups_the_title_names_besides_their_rules_groups() {
 
 #[tokio::test]
 async fn a_tabled_or_returned_item_needs_no_assessment_whatever_it_is_about() {
-    let server = TestServer::start().await;
-    let mut client = AssessmentServiceClient::new(server.channel().await);
+    let (_server, mut client) = assessment_client().await;
     for (decision, exemption) in [
         ("Lautakunta päätti panna asian pöydälle.", "tabled"),
         (

@@ -1,4 +1,6 @@
+use std::collections::BTreeMap;
 use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
 use eva::api::{Core, pb};
@@ -63,17 +65,65 @@ pub fn fixture(name: &str) -> pb::DraftDecision {
     serde_json::from_str(&text).expect("fixture is DraftDecision JSON")
 }
 
-/// The Helsinki corpus, when present beside the repository.
-pub fn corpus() -> Option<Vec<eva::eval::CorpusDoc>> {
-    let path = root().join("../shared/data/helsinki-ahjo-2021.jsonl");
+/// The Helsinki corpus by document id, when present beside the repository;
+/// under CI its absence is a failure.
+pub fn corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
+    let path = root().join(eva::eval::CORPUS_PATH);
     if !path.exists() {
         assert!(
             std::env::var("CI").map_or(true, |v| v != "true"),
             "the corpus {} is missing under CI",
             path.display()
         );
+        eprintln!(
+            "skipped: {} is not beside the repository",
+            eva::eval::CORPUS_PATH
+        );
         return None;
     }
-    let docs = eva::eval::read_corpus(&path).expect("corpus reads");
-    Some(docs.into_values().collect())
+    Some(eva::eval::read_corpus(&path).expect("corpus reads"))
+}
+
+/// A loopback port nobody listens on, for a server started as a process.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .expect("bind")
+        .local_addr()
+        .expect("addr")
+        .port()
+}
+
+/// `eva serve` as a process on `addr` (set through EVA_LISTEN, as operators
+/// do); killed when dropped.
+pub struct ServeProcess(pub Child);
+
+impl ServeProcess {
+    pub fn start(addr: &str, stderr: Stdio) -> ServeProcess {
+        ServeProcess(
+            Command::new(env!("CARGO_BIN_EXE_eva"))
+                .arg("serve")
+                .env("EVA_LISTEN", addr)
+                .current_dir(root())
+                .stdout(Stdio::null())
+                .stderr(stderr)
+                .spawn()
+                .expect("eva serve starts"),
+        )
+    }
+}
+
+impl Drop for ServeProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Asserts that a process succeeded, showing its stderr when it did not.
+pub fn succeeded(out: &Output) {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

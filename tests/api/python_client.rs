@@ -4,16 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::helpers::root;
-
-struct Server(std::process::Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+use crate::helpers::{ServeProcess, free_port, root, succeeded};
 
 #[test]
 fn a_python_client_discovers_the_api_by_reflection_and_gets_an_assessment() {
@@ -29,23 +20,8 @@ fn a_python_client_discovers_the_api_by_reflection_and_gets_an_assessment() {
         eprintln!("skipped: pip install grpcio grpcio-reflection grpcio-health-checking");
         return;
     }
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .expect("bind")
-        .local_addr()
-        .expect("addr")
-        .port();
-    let addr = format!("127.0.0.1:{port}");
-    // the listen address comes from the environment, as operators set it
-    let _server = Server(
-        Command::new(env!("CARGO_BIN_EXE_eva"))
-            .arg("serve")
-            .env("EVA_LISTEN", &addr)
-            .current_dir(root())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("eva serve starts"),
-    );
+    let addr = format!("127.0.0.1:{}", free_port());
+    let _server = ServeProcess::start(&addr, Stdio::null());
     let deadline = Instant::now() + Duration::from_secs(20);
     while std::net::TcpStream::connect(&addr).is_err() {
         assert!(
@@ -61,11 +37,7 @@ fn a_python_client_discovers_the_api_by_reflection_and_gets_an_assessment() {
         .current_dir(root())
         .output()
         .expect("python runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
     assert_eq!(v["verdict"], "SCREENING_VERDICT_REQUIRED");
     assert_eq!(v["rendering_language"], "sv");
