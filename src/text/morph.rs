@@ -129,6 +129,10 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         // ihminen → ihmise-, ihmis-
         bases.push(format!("{}se", head(3)));
         bases.push(format!("{}s", head(3)));
+    } else if (word.ends_with("nut") || word.ends_with("nyt")) && n > 5 {
+        // past participles: muuttanut → muuttanee-, muuttane-
+        bases.push(format!("{}ee", head(2)));
+        bases.push(format!("{}e", head(2)));
     } else if (word.ends_with("ton") || word.ends_with("tön")) && n > 4 {
         // asunnoton → asunnottoma-, asunnottom-; työtön → työttömä-
         let (a, rest) = if word.ends_with("ton") {
@@ -307,8 +311,9 @@ const POSSESSIVES: &[&str] = &["mme", "nne", "nsa", "nsä", "an", "än", "en", "
 /// Endings that are only the lengthened illative vowel before a possessive.
 const BARE_VOWELS: &[&str] = &["u", "y", "o", "ö", "e", "i"];
 
-/// Whether a case ending and a clitic can stand together (`kirjastoltaan`
-/// yes; `kulttuuri-n-en` no: that is the adjective `kulttuurinen`).
+/// Whether a Finnish case ending and clitic can stand together
+/// (`kirjastoltaan` yes; `kulttuuri-n-en` no: that is the adjective
+/// `kulttuurinen`). Swedish has no clitics, so every ending stands alone.
 fn combines(clitic: &str, ending: &str) -> bool {
     let possessive = POSSESSIVES.contains(&clitic);
     if BARE_VOWELS.contains(&ending) {
@@ -339,7 +344,8 @@ pub fn candidate_stems(
     let mut bodies: Vec<&str> = Vec::new();
     for (before_clitic, clitic) in clitics(lang).suffixes_of(token) {
         for (body, ending) in endings(lang).suffixes_of(before_clitic) {
-            if combines(clitic, ending) && !body.is_empty() && !bodies.contains(&body) {
+            let allowed = lang == Language::Swedish || combines(clitic, ending);
+            if allowed && !body.is_empty() && !bodies.contains(&body) {
                 bodies.push(body);
             }
         }

@@ -351,3 +351,35 @@ fn caritive_adjectives_match_their_inflected_forms() {
     // the noun the adjective is built on is another word
     assert!(concepts_of(&m, "asunnot").is_empty());
 }
+
+#[test]
+fn swedish_plural_adjectives_in_e_match_their_base() {
+    let m = matcher(
+        MorphLanguage::Swedish,
+        &[("disabled", &["synskadad", "hörselskadad"])],
+    );
+    assert_eq!(concepts_of(&m, "synskadade"), vec!["disabled".to_string()]);
+    assert_eq!(
+        concepts_of(&m, "hörselskadade"),
+        vec!["disabled".to_string()]
+    );
+}
+
+#[test]
+fn past_participles_match_their_inflected_forms() {
+    let m = matcher(
+        MorphLanguage::Finnish,
+        &[("migrants", &["maahan muuttanut"])],
+    );
+    for form in [
+        "maahan muuttanut",
+        "maahan muuttaneet",
+        "maahan muuttaneiden",
+        "maahan muuttaneille",
+        "maahan muuttanutta",
+    ] {
+        let hits: Vec<String> = m.find(form).into_iter().map(|h| h.concept).collect();
+        assert_eq!(hits, vec!["migrants".to_string()], "{form}");
+    }
+    assert!(m.find("maahan muuttaa").is_empty());
+}
