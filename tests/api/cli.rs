@@ -218,32 +218,21 @@ fn assess_takes_several_files_in_order() {
 #[test]
 fn eval_rejects_labels_that_break_the_labelling_rules() {
     let dir = tempfile::tempdir().expect("tmp");
-    let corpus = dir.path().join("corpus.jsonl");
-    std::fs::write(
-        &corpus,
-        "{\"id\": \"D1\", \"title\": \"Koulun lakkauttaminen\", \"language\": \"fi\", \"text\": \"Päätös\\n\\nKoulu lakkautetaan.\"}\n",
-    )
-    .expect("write");
     for (label, says) in [
         (
             "screening: not_needed\n    determinants: [education_learning]\n    groups: []",
-            "`D1`: a not_needed item names no determinants or groups",
+            "`M1`: a not_needed item names no determinants or groups",
         ),
         (
             "screening: recommended\n    determinants: []\n    groups: []",
-            "`D1`: a recommended item names the determinants it materially affects",
+            "`M1`: a recommended item names the determinants it materially affects",
         ),
         (
             "screening: required\n    determinants: [education_learning, child_rights, mobility_accessibility, social_relations, municipal_finances]\n    groups: []",
-            "`D1`: 5 determinants; label at most 4",
+            "`M1`: 5 determinants; label at most 4",
         ),
     ] {
-        let labels = dir.path().join("labels.yaml");
-        std::fs::write(
-            &labels,
-            format!("labels:\n  - id: D1\n    title: \"Koulun lakkauttaminen\"\n    split: test\n    {label}\n    rationale: \"x\"\n"),
-        )
-        .expect("write");
+        let (labels, corpus) = eval_fixture(dir.path(), label);
         let out = eva()
             .arg("eval")
             .arg(&labels)
@@ -255,4 +244,88 @@ fn eval_rejects_labels_that_break_the_labelling_rules() {
         let err = String::from_utf8_lossy(&out.stderr);
         assert!(err.contains(says), "{err}");
     }
+}
+
+/// A one-document corpus (a routine minutes item) and a labels file with
+/// `label` for it, in the held-out split.
+fn eval_fixture(dir: &std::path::Path, label: &str) -> (std::path::PathBuf, std::path::PathBuf) {
+    let corpus = dir.join("corpus.jsonl");
+    std::fs::write(
+        &corpus,
+        "{\"id\": \"M1\", \"title\": \"Kaupungineläinlääkärin pöytäkirjan pitäminen yleisesti nähtävänä\", \"language\": \"fi\", \"text\": \"Päätös\\n\\nKaupungineläinlääkäri päätti, että pöytäkirja pidetään nähtävänä yleisessä tietoverkossa.\"}\n",
+    )
+    .expect("write");
+    let labels = dir.join("labels.yaml");
+    std::fs::write(
+        &labels,
+        format!("labels:\n  - id: M1\n    title: \"minutes\"\n    split: test\n    {label}\n    rationale: \"x\"\n"),
+    )
+    .expect("write");
+    (labels, corpus)
+}
+
+#[test]
+fn eval_reports_tables_and_json_and_check_fails_on_missed_targets() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = |labels: &std::path::Path, corpus: &std::path::Path, extra: &[&str]| {
+        eva()
+            .arg("eval")
+            .arg(labels)
+            .arg("--corpus")
+            .arg(corpus)
+            .args(extra)
+            .output()
+            .expect("runs")
+    };
+
+    // labelled as the bundle screens it: every target holds
+    let (labels, corpus) = eval_fixture(
+        dir.path(),
+        "screening: not_needed\n    determinants: []\n    groups: []",
+    );
+    let out = run(&labels, &corpus, &["--split", "test", "--check"]);
+    succeeded(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.contains("== split `test`: 1 documents"), "{table}");
+    assert!(table.contains("screening accuracy 1.000"), "{table}");
+
+    // labelled REQUIRED: the dangerous error, shown in table and JSON
+    let (labels, corpus) = eval_fixture(
+        dir.path(),
+        "screening: required\n    determinants: [education_learning]\n    groups: [school_children]",
+    );
+    let out = run(&labels, &corpus, &["--split", "test", "--check"]);
+    assert_eq!(out.status.code(), Some(1));
+    let table = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "REQUIRED screened NOT_NEEDED: 1",
+        "label \\ given",
+        "screening: labelled Required, given NotNeeded",
+        "missed determinants: education_learning",
+        "missed groups: school_children",
+        "95% bootstrap intervals",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("1 REQUIRED item(s) screened NOT_NEEDED"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&labels, &corpus, &["--split", "test", "--json"]);
+    succeeded(&out);
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let report = &v[0];
+    assert_eq!(report["split"], "test");
+    assert_eq!(report["screening"]["matrix"][0][2], 1);
+    assert_eq!(report["determinants"]["micro"]["fn"], 1);
+    assert_eq!(
+        report["determinants"]["per_label"]["education_learning"]["recall"],
+        0.0
+    );
+    assert_eq!(
+        report["documents_by_cost"][0]["missed_groups"][0],
+        "school_children"
+    );
+    assert!(report["intervals"]["determinant_f1"]["low"].is_number());
 }
