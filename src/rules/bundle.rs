@@ -189,6 +189,16 @@ struct TaxonomyFile {
     determinants: Vec<EntryFile>,
     groups: Vec<EntryFile>,
     assessment_kinds: Vec<EntryFile>,
+    #[serde(default)]
+    age_bands: Option<AgeBandsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AgeBandsFile {
+    groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    broad_concepts: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -358,6 +368,19 @@ pub struct Entry {
     /// text. Every impact also gets the groups the draft's
     /// title names.
     pub concepts: Vec<String>,
+}
+
+/// Population groups that are age bands (infants, pupils, young people, older
+/// people). Where a rule's impact names several bands and the draft's title
+/// or proposal names some of them, the impact keeps only the bands named,
+/// unless the text also speaks of all ages at once (a broad concept such as
+/// children in general).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct AgeBands {
+    /// Group ids; each has concepts that name it.
+    pub groups: Vec<String>,
+    /// Concepts that name several bands at once.
+    pub broad_concepts: Vec<String>,
 }
 
 /// A structured fact drafts may carry.
@@ -565,6 +588,8 @@ pub struct Bundle {
     pub determinants: Vec<Entry>,
     /// Population groups, in taxonomy order.
     pub groups: Vec<Entry>,
+    /// Which groups are age bands, narrowed to those the text names.
+    pub age_bands: AgeBands,
     /// Kinds of special assessment.
     pub assessment_kinds: Vec<Entry>,
     /// Concepts.
@@ -851,6 +876,8 @@ impl Loader {
         let mut groups = Vec::new();
         let mut kinds = Vec::new();
         let mut group_concepts: Vec<(String, usize)> = Vec::new();
+        let mut age_bands = AgeBands::default();
+        let mut band_refs: Vec<(String, usize)> = Vec::new();
         match get("taxonomy.yaml") {
             None => self.err(
                 "taxonomy.yaml",
@@ -859,6 +886,16 @@ impl Loader {
             ),
             Some(text) => {
                 if let Some(t) = self.parse::<TaxonomyFile>("taxonomy.yaml", text) {
+                    if let Some(b) = &t.age_bands {
+                        for g in &b.groups {
+                            age_bands.groups.push(g.as_str().to_string());
+                            band_refs.push((g.as_str().to_string(), line_of(g)));
+                        }
+                        for c in &b.broad_concepts {
+                            age_bands.broad_concepts.push(c.as_str().to_string());
+                            group_concepts.push((c.as_str().to_string(), line_of(c)));
+                        }
+                    }
                     for (list, out) in [
                         (&t.determinants, &mut determinants),
                         (&t.groups, &mut groups),
@@ -897,6 +934,23 @@ impl Loader {
         }
         let det_ids: BTreeSet<String> = determinants.iter().map(|e: &Entry| e.id.clone()).collect();
         let group_ids: BTreeSet<String> = groups.iter().map(|e: &Entry| e.id.clone()).collect();
+        for (g, line) in &band_refs {
+            match groups.iter().find(|e| &e.id == g) {
+                None => self.err(
+                    "taxonomy.yaml",
+                    *line,
+                    format!("age band `{g}` is not a population group; use an id under groups"),
+                ),
+                Some(e) if e.concepts.is_empty() => self.err(
+                    "taxonomy.yaml",
+                    *line,
+                    format!(
+                        "age band `{g}` has no concepts, so no text can name it; give the group concepts or leave it out of age_bands"
+                    ),
+                ),
+                Some(_) => {}
+            }
+        }
         let kind_ids: BTreeSet<String> = kinds.iter().map(|e: &Entry| e.id.clone()).collect();
 
         // lexicons
@@ -1131,6 +1185,7 @@ impl Loader {
             facts,
             determinants,
             groups,
+            age_bands,
             assessment_kinds: kinds,
             concepts,
             rules,
@@ -1637,6 +1692,38 @@ mod tests {
             "{errs:?}"
         );
         assert!(errs.contains(&"rules/t.yaml:5: unknown concept `scool` in condition; define it in a lexicon file or fix the spelling".to_string()), "{errs:?}");
+    }
+
+    #[test]
+    fn rejects_age_bands_that_no_text_can_name() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let taxonomy = std::fs::read_to_string(root.join("taxonomy.yaml")).expect("taxonomy");
+        let changed = taxonomy
+            .replace(
+                "  groups: [young_children, school_children, young_people, older_people]",
+                "  groups: [young_children, working_age, martians]",
+            )
+            .replace("  broad_concepts: [children]", "  broad_concepts: [kids]");
+        assert_ne!(changed, taxonomy, "the default taxonomy declares age bands");
+        let errs = errors(&[("taxonomy.yaml", &changed)]);
+        assert_eq!(errs.len(), 3, "{errs:?}");
+        assert!(
+            errs.iter().any(|e| e.ends_with(
+                "age band `working_age` has no concepts, so no text can name it; give the group concepts or leave it out of age_bands"
+            )),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter().any(|e| e.ends_with(
+                "age band `martians` is not a population group; use an id under groups"
+            )),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.ends_with("unknown concept `kids`; define it in a lexicon file")),
+            "{errs:?}"
+        );
     }
 
     #[test]

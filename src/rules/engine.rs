@@ -748,6 +748,26 @@ fn impacts_of(
         .filter(|g| g.concepts.iter().any(|c| in_title.contains(c.as_str())))
         .map(|g| g.id.clone())
         .collect();
+    // age bands the title or proposal names: an impact whose rule names
+    // several bands keeps only those the text names (see `AgeBands`)
+    let in_core: BTreeSet<&str> = analysis
+        .found
+        .iter()
+        .filter(|f| f.section_index < 0 || proposal.contains(&f.section_index))
+        .map(|f| f.concept.as_str())
+        .collect();
+    let bands = &bundle.age_bands;
+    let broad = bands
+        .broad_concepts
+        .iter()
+        .any(|c| in_core.contains(c.as_str()));
+    let named_bands: BTreeSet<&str> = bundle
+        .groups
+        .iter()
+        .filter(|g| bands.groups.contains(&g.id))
+        .filter(|g| g.concepts.iter().any(|c| in_core.contains(c.as_str())))
+        .map(|g| g.id.as_str())
+        .collect();
     let mut impacts = Vec::new();
     for (rule, evidence) in fired {
         if rule.impacts.is_empty() {
@@ -756,6 +776,9 @@ fn impacts_of(
         let confidence = confidence(evidence, &proposal);
         for spec in &rule.impacts {
             let mut groups = spec.groups.clone();
+            if !broad && groups.iter().any(|g| named_bands.contains(g.as_str())) {
+                groups.retain(|g| !bands.groups.contains(g) || named_bands.contains(g.as_str()));
+            }
             for g in &named_groups {
                 if !groups.contains(g) {
                     groups.push(g.clone());
