@@ -515,3 +515,64 @@ async fn a_tabled_or_returned_item_needs_no_assessment_whatever_it_is_about() {
         assert!(a.impacts.is_empty(), "{decision}");
     }
 }
+
+#[tokio::test]
+async fn an_appeal_or_an_administrative_merger_needs_no_assessment() {
+    let (_server, mut client) = assessment_client().await;
+    for (title, exemption) in [
+        (
+            "Lausunto hallinto-oikeudelle Kiihtelysvaaran koulun lakkauttamista koskevasta valituksesta",
+            "appeal",
+        ),
+        (
+            "Kiihtelysvaaran koulun hallinnollinen yhdistäminen Heinävaaran kouluun",
+            "administrative_merger",
+        ),
+    ] {
+        let mut draft = fixture("school_closure.json");
+        draft.title = title.into();
+        let a = assessed(&mut client, draft).await;
+        let screening = a.screening.expect("screening");
+        assert_eq!(
+            screening.verdict,
+            pb::ScreeningVerdict::NotNeeded as i32,
+            "{title}"
+        );
+        assert_eq!(
+            screening.exemption.map(|e| e.id).as_deref(),
+            Some(exemption)
+        );
+        assert!(a.impacts.is_empty(), "{title}");
+    }
+}
+
+#[tokio::test]
+async fn an_impact_keeps_only_the_age_bands_the_text_names() {
+    let (_server, mut client) = assessment_client().await;
+    let rights_groups = |a: &pb::Assessment| {
+        a.impacts
+            .iter()
+            .find(|i| i.rule_id == "people.children_affected")
+            .map(|i| i.groups.clone())
+            .expect("the children's rights impact")
+    };
+    // people.children_affected names all three child age bands; a day-care
+    // closure names only the youngest
+    let mut draft = fixture("school_closure.json");
+    draft.title = "Päiväkoti Peukaloisen toiminnan lakkauttaminen".into();
+    draft.sections.truncate(1);
+    draft.sections[0].text = "Lautakunta esittää, että päiväkoti lakkautetaan 31.7.2027.".into();
+    draft.affected_groups.clear();
+    let a = assessed(&mut client, draft.clone()).await;
+    assert_eq!(rights_groups(&a), vec!["young_children"]);
+
+    // children in general keep every band the rule names
+    draft.sections[0].text =
+        "Lautakunta esittää, että päiväkoti lakkautetaan 31.7.2027. Lasten hoitopaikat siirtyvät."
+            .into();
+    let a = assessed(&mut client, draft).await;
+    assert_eq!(
+        rights_groups(&a),
+        vec!["young_children", "school_children", "young_people"]
+    );
+}
