@@ -166,7 +166,11 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         && is_vowel(last)
     {
         let stem = head(1);
-        bases.push(stem.clone());
+        // a back vowel or -y- ends every form (talo → taloja, koulu →
+        // kouluissa): dropping it would make ohjelmisto match ohjelmista
+        if !matches!(last, 'o' | 'ö' | 'u' | 'y') {
+            bases.push(stem.clone());
+        }
         match last {
             // lapsi → lapse-, tuki → tuke-
             'i' => bases.push(format!("{stem}e")),

@@ -383,3 +383,22 @@ fn past_participles_match_their_inflected_forms() {
     }
     assert!(m.find("maahan muuttaa").is_empty());
 }
+
+#[test]
+fn words_ending_in_a_back_vowel_keep_it_in_every_form() {
+    let m = matcher(
+        MorphLanguage::Finnish,
+        &[("software", &["ohjelmisto"]), ("school", &["koulu"])],
+    );
+    for (word, concept) in [
+        ("ohjelmiston", "software"),
+        ("ohjelmistoja", "software"),
+        ("ohjelmistoissa", "software"),
+        ("kouluissa", "school"),
+        ("lähikouluja", "school"),
+    ] {
+        assert_eq!(concepts_of(&m, word), vec![concept.to_string()], "{word}");
+    }
+    // `ohjelmista` is `ohjelma` (programmes), not `ohjelmisto` without its -o
+    assert!(concepts_of(&m, "ohjelmista").is_empty());
+}
