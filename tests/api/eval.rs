@@ -6,13 +6,13 @@ use eva::eval::{Split, Targets, evaluate, read_labels};
 
 use crate::helpers::{core, corpus, root};
 
-/// Determinant micro-F1 reached on the held-out split so far (target 0.75;
-/// 0.731 before the fourth round, 0.741 after); raise it as the bundle
-/// improves.
-const DETERMINANT_F1_FLOOR: f64 = 0.74;
+/// Determinant micro-F1 on the held-out split: the target of issue 3 (0.764
+/// reached after the fresh-sample rules; 0.741 before).
+const DETERMINANT_F1_FLOOR: f64 = 0.75;
 /// Group micro-F1 reached on the held-out split so far (target 0.70; it was
 /// 0.710 before the longest-match rule and the title-based closure rules,
-/// 0.692 after); raise it as the bundle improves.
+/// 0.692 after, and still 0.692 after the fresh-sample rules); raise it as
+/// the bundle improves.
 const GROUP_F1_FLOOR: f64 = 0.69;
 
 #[test]
