@@ -166,7 +166,7 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         && is_vowel(last)
     {
         let stem = head(1);
-        // a back vowel or -y- ends every form (talo → taloja, koulu →
+        // a final -o, -ö, -u or -y stays in every form (talo → taloja, koulu →
         // kouluissa): dropping it would make ohjelmisto match ohjelmista
         if !matches!(last, 'o' | 'ö' | 'u' | 'y') {
             bases.push(stem.clone());
