@@ -576,3 +576,30 @@ async fn an_impact_keeps_only_the_age_bands_the_text_names() {
         vec!["young_children", "school_children", "young_people"]
     );
 }
+
+#[tokio::test]
+async fn a_school_network_review_is_required_on_its_title_alone() {
+    let (_server, mut client) = assessment_client().await;
+    let mut draft = fixture("school_closure.json");
+    draft.title = "Kouluverkkotarkastelu".into();
+    draft.sections.truncate(1);
+    draft.sections[0].text = "Valtuusto päättää muutoksista kuultuaan kuntalaisia.".into();
+    draft.affected_groups.clear();
+    let a = assessed(&mut client, draft).await;
+    let screening = a.screening.expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    assert!(
+        screening
+            .reasons
+            .iter()
+            .any(|r| r.rule_id == "network.school_closure"),
+        "{:?}",
+        screening.reasons
+    );
+    let learning = a
+        .impacts
+        .iter()
+        .find(|i| i.determinant == "education_learning")
+        .expect("a learning impact");
+    assert_eq!(learning.groups, vec!["school_children"]);
+}
