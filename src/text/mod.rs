@@ -199,26 +199,29 @@ impl Matcher {
         let Some(lang) = self.language else {
             return Vec::new();
         };
-        let mut hits = Vec::new();
+        // each hit with the number of characters of its first word that a
+        // compound modifier took: a term that covers more of the word wins
+        let mut hits: Vec<(Hit, usize)> = Vec::new();
         let mut seen: BTreeMap<(usize, usize), ()> = BTreeMap::new();
         for (i, token) in tokens.iter().enumerate() {
-            let mut candidates: Vec<usize> = Vec::new();
+            let mut candidates: Vec<(usize, usize)> = Vec::new();
             for stem in morph::candidate_stems(lang, &token.norm, MIN_MODIFIER) {
                 if let Some(terms) = self.first_stems.get(stem.stem) {
                     if stem.modifier_chars > 0 && stem.stem.chars().count() < MIN_COMPOUND_HEAD {
                         continue;
                     }
-                    candidates.extend(terms.iter().copied());
+                    candidates.extend(terms.iter().map(|&t| (t, stem.modifier_chars)));
                 }
             }
             for &t in &self.literal_first {
                 if word_matches(lang, &self.terms[t].words[0], &[], &token.norm) {
-                    candidates.push(t);
+                    candidates.push((t, 0));
                 }
             }
+            // the least modifier for each term
             candidates.sort_unstable();
-            candidates.dedup();
-            for t in candidates {
+            candidates.dedup_by_key(|c| c.0);
+            for (t, modifier) in candidates {
                 let term = &self.terms[t];
                 let n = term.words.len();
                 if i + n > tokens.len() {
@@ -230,14 +233,30 @@ impl Matcher {
                 if !rest_ok || seen.insert((t, i), ()).is_some() {
                     continue;
                 }
-                hits.push(Hit {
-                    concept: self.concepts[term.concept].clone(),
-                    term: term.text.clone(),
-                    start: token.start,
-                    end: tokens[i + n - 1].end,
-                });
+                hits.push((
+                    Hit {
+                        concept: self.concepts[term.concept].clone(),
+                        term: term.text.clone(),
+                        start: token.start,
+                        end: tokens[i + n - 1].end,
+                    },
+                    modifier,
+                ));
             }
         }
+        // on the same span, a term that needs a shorter compound modifier is
+        // the more specific one (`förskola` before `skola` in `förskolan`)
+        let best: Vec<((usize, usize), usize)> =
+            hits.iter().map(|(h, m)| ((h.start, h.end), *m)).collect();
+        let hits: Vec<Hit> = hits
+            .into_iter()
+            .filter(|(h, m)| {
+                !best
+                    .iter()
+                    .any(|&(span, other)| span == (h.start, h.end) && other < *m)
+            })
+            .map(|(h, _)| h)
+            .collect();
         longest_matches(hits)
     }
 }

@@ -402,3 +402,15 @@ fn words_ending_in_a_back_vowel_keep_it_in_every_form() {
     // `ohjelmista` is `ohjelma` (programmes), not `ohjelmisto` without its -o
     assert!(concepts_of(&m, "ohjelmista").is_empty());
 }
+
+#[test]
+fn a_term_that_covers_more_of_a_word_wins_over_a_compound_head() {
+    let m = matcher(
+        MorphLanguage::Swedish,
+        &[("daycare", &["förskola"]), ("school", &["skola"])],
+    );
+    // `förskolan` is the pre-school, not a kind of school
+    assert_eq!(concepts_of(&m, "förskolan"), vec!["daycare".to_string()]);
+    // a compound that only the head names still matches the head
+    assert_eq!(concepts_of(&m, "byskolan"), vec!["school".to_string()]);
+}
