@@ -130,18 +130,8 @@ impl Core {
         if languages.is_empty() {
             languages.push(assessment.language);
         }
-        let mut seen_languages = Vec::new();
-        languages.retain(|l| {
-            let first = !seen_languages.contains(l);
-            seen_languages.push(*l);
-            first
-        });
-        let mut seen_formats = Vec::new();
-        formats.retain(|f| {
-            let first = !seen_formats.contains(f);
-            seen_formats.push(*f);
-            first
-        });
+        keep_first_of_each(&mut languages);
+        keep_first_of_each(&mut formats);
         let mut renderings = Vec::new();
         for &format in &formats {
             for &lang in &languages {
@@ -328,4 +318,15 @@ impl pb::rule_service_server::RuleService for RuleApi {
             groups: entries(&b.groups),
         }))
     }
+}
+
+/// Drops repeats, keeping the first of each in its place (the order asked
+/// for is the order of the renderings).
+fn keep_first_of_each<T: PartialEq + Copy>(items: &mut Vec<T>) {
+    let mut seen = Vec::new();
+    items.retain(|x| {
+        let first = !seen.contains(x);
+        seen.push(*x);
+        first
+    });
 }

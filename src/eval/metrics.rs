@@ -94,8 +94,10 @@ pub struct SetMetrics {
 }
 
 impl SetMetrics {
-    /// Counts one document.
-    pub fn add(&mut self, expected: &BTreeSet<String>, predicted: &BTreeSet<String>) {
+    /// Counts one document; returns its true positives, false positives and
+    /// false negatives (the unit [`DocCounts`] keeps for the bootstrap).
+    pub fn add(&mut self, expected: &BTreeSet<String>, predicted: &BTreeSet<String>) -> [usize; 3] {
+        let mut doc = [0; 3];
         for x in expected.union(predicted) {
             let (e, p) = (expected.contains(x), predicted.contains(x));
             let s = self.per_label.entry(x.clone()).or_default();
@@ -103,20 +105,24 @@ impl SetMetrics {
                 (true, true) => {
                     s.tp += 1;
                     self.micro.tp += 1;
+                    doc[0] += 1;
                 }
                 (false, true) => {
                     s.fp += 1;
                     self.micro.fp += 1;
+                    doc[1] += 1;
                 }
                 (true, false) => {
                     s.fn_ += 1;
                     self.micro.fn_ += 1;
+                    doc[2] += 1;
                 }
                 (false, false) => {}
             }
             s.finish();
         }
         self.micro.finish();
+        doc
     }
 }
 
@@ -217,11 +223,12 @@ mod tests {
     #[test]
     fn micro_scores_count_every_label() {
         let mut m = SetMetrics::default();
-        m.add(
+        let first = m.add(
             &set(&["housing", "safety"]),
             &set(&["housing", "climate_nature"]),
         );
-        m.add(&set(&["housing"]), &set(&["housing"]));
+        assert_eq!(first, [1, 1, 1], "the document's own tp, fp, fn");
+        assert_eq!(m.add(&set(&["housing"]), &set(&["housing"])), [1, 0, 0]);
         assert_eq!((m.micro.tp, m.micro.fp, m.micro.fn_), (2, 1, 1));
         assert!((m.micro.precision - 2.0 / 3.0).abs() < 1e-9);
         assert!((m.micro.recall - 2.0 / 3.0).abs() < 1e-9);

@@ -320,8 +320,11 @@ pub fn evaluate(
             .flat_map(|i| i.groups.iter().cloned())
             .collect();
         screening.add(label.screening, a.screening.verdict);
-        dets.add(&label.determinants, &predicted_dets);
-        groups.add(&label.groups, &predicted_groups);
+        counts.push(DocCounts {
+            screened_right: label.screening == a.screening.verdict,
+            determinants: dets.add(&label.determinants, &predicted_dets),
+            groups: groups.add(&label.groups, &predicted_groups),
+        });
         let bad = a
             .impacts
             .iter()
@@ -331,15 +334,6 @@ pub fn evaluate(
         let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
             a.difference(b).cloned().collect::<Vec<_>>()
         };
-        let tally = |labelled: &BTreeSet<String>, given: &BTreeSet<String>| {
-            let tp = labelled.intersection(given).count();
-            [tp, given.len() - tp, labelled.len() - tp]
-        };
-        counts.push(DocCounts {
-            screened_right: label.screening == a.screening.verdict,
-            determinants: tally(&label.determinants, &predicted_dets),
-            groups: tally(&label.groups, &predicted_groups),
-        });
         let r = DocResult {
             id: label.id.clone(),
             title: doc.title.clone(),

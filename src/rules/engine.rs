@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use super::bundle::{Bundle, Conditions, Rule};
+use super::bundle::{Bundle, Conditions, Entry, Rule};
 use super::condition::ConditionLanguage;
 use super::parse_date;
 use crate::domain::{
@@ -100,14 +100,20 @@ impl Analysis {
         Analysis { found }
     }
 
-    fn concepts(&self, filter: impl Fn(&Found) -> bool) -> Vec<String> {
-        let set: BTreeSet<&str> = self
-            .found
+    /// The concepts found where `filter` says, each once.
+    fn concept_set(&self, filter: impl Fn(&Found) -> bool) -> BTreeSet<&str> {
+        self.found
             .iter()
             .filter(|f| filter(f))
             .map(|f| f.concept.as_str())
-            .collect();
-        set.into_iter().map(str::to_string).collect()
+            .collect()
+    }
+
+    fn concepts(&self, filter: impl Fn(&Found) -> bool) -> Vec<String> {
+        self.concept_set(filter)
+            .into_iter()
+            .map(str::to_string)
+            .collect()
     }
 }
 
@@ -734,28 +740,21 @@ fn impacts_of(
         .filter(|(_, (k, _))| *k == SectionKind::Proposal)
         .map(|(i, _)| i as i32)
         .collect();
+    let in_title = analysis.concept_set(|f| f.section_index < 0);
+    let in_core =
+        analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index));
+    let names =
+        |g: &&Entry, found: &BTreeSet<&str>| g.concepts.iter().any(|c| found.contains(c.as_str()));
     // groups the title names: the decision is aimed at them, so every impact
     // reaches them besides the groups its rule names
-    let in_title: BTreeSet<&str> = analysis
-        .found
-        .iter()
-        .filter(|f| f.section_index < 0)
-        .map(|f| f.concept.as_str())
-        .collect();
     let named_groups: Vec<String> = bundle
         .groups
         .iter()
-        .filter(|g| g.concepts.iter().any(|c| in_title.contains(c.as_str())))
+        .filter(|g| names(g, &in_title))
         .map(|g| g.id.clone())
         .collect();
     // age bands the title or proposal names: an impact whose rule names
     // several bands keeps only those the text names (see `AgeBands`)
-    let in_core: BTreeSet<&str> = analysis
-        .found
-        .iter()
-        .filter(|f| f.section_index < 0 || proposal.contains(&f.section_index))
-        .map(|f| f.concept.as_str())
-        .collect();
     let bands = &bundle.age_bands;
     let broad = bands
         .broad_concepts
@@ -764,8 +763,7 @@ fn impacts_of(
     let named_bands: BTreeSet<&str> = bundle
         .groups
         .iter()
-        .filter(|g| bands.groups.contains(&g.id))
-        .filter(|g| g.concepts.iter().any(|c| in_core.contains(c.as_str())))
+        .filter(|g| bands.groups.contains(&g.id) && names(g, &in_core))
         .map(|g| g.id.as_str())
         .collect();
     let mut impacts = Vec::new();

@@ -309,6 +309,9 @@ fn gradations(stem: &str, strengthen_only: bool) -> Vec<String> {
     out
 }
 
+/// Third-person possessives written as a vowel and -n (`kirjastoltaan`):
+/// they follow a case ending that is not empty and ends in neither -n nor -t.
+const THIRD_PERSON: &[&str] = &["an", "än", "en", "aan", "ään"];
 /// Possessive suffixes: they follow a case ending, never the genitive -n
 /// or the plural -t.
 const POSSESSIVES: &[&str] = &["mme", "nne", "nsa", "nsä", "an", "än", "en", "aan", "ään"];
@@ -323,7 +326,7 @@ fn combines(clitic: &str, ending: &str) -> bool {
     if BARE_VOWELS.contains(&ending) {
         return possessive;
     }
-    if possessive && ["an", "än", "en", "aan", "ään"].contains(&clitic) {
+    if THIRD_PERSON.contains(&clitic) {
         return !ending.is_empty() && !ending.ends_with('n') && !ending.ends_with('t');
     }
     true

@@ -501,19 +501,24 @@ async fn a_tabled_or_returned_item_needs_no_assessment_whatever_it_is_about() {
     ] {
         let mut draft = fixture("school_closure.json");
         draft.sections[0].text = decision.into();
-        let a = assessed(&mut client, draft).await;
-        let screening = a.screening.expect("screening");
-        assert_eq!(
-            screening.verdict,
-            pb::ScreeningVerdict::NotNeeded as i32,
-            "{decision}"
-        );
-        assert_eq!(
-            screening.exemption.map(|e| e.id).as_deref(),
-            Some(exemption)
-        );
-        assert!(a.impacts.is_empty(), "{decision}");
+        assert_exempt(assessed(&mut client, draft).await, exemption, decision);
     }
+}
+
+/// An exempt item: NOT_NEEDED with `exemption` stated, and no impacts.
+fn assert_exempt(a: pb::Assessment, exemption: &str, what: &str) {
+    let screening = a.screening.expect("screening");
+    assert_eq!(
+        screening.verdict,
+        pb::ScreeningVerdict::NotNeeded as i32,
+        "{what}"
+    );
+    assert_eq!(
+        screening.exemption.map(|e| e.id).as_deref(),
+        Some(exemption),
+        "{what}"
+    );
+    assert!(a.impacts.is_empty(), "{what}");
 }
 
 #[tokio::test]
@@ -531,18 +536,7 @@ async fn an_appeal_or_an_administrative_merger_needs_no_assessment() {
     ] {
         let mut draft = fixture("school_closure.json");
         draft.title = title.into();
-        let a = assessed(&mut client, draft).await;
-        let screening = a.screening.expect("screening");
-        assert_eq!(
-            screening.verdict,
-            pb::ScreeningVerdict::NotNeeded as i32,
-            "{title}"
-        );
-        assert_eq!(
-            screening.exemption.map(|e| e.id).as_deref(),
-            Some(exemption)
-        );
-        assert!(a.impacts.is_empty(), "{title}");
+        assert_exempt(assessed(&mut client, draft).await, exemption, title);
     }
 }
 
