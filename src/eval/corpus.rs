@@ -75,6 +75,17 @@ const HEADINGS: &[(&str, SectionKind)] = &[
     ("Päätöksen perustelut", SectionKind::Reasoning),
     ("Föredragandens motiveringar", SectionKind::Reasoning),
     ("Beslutsmotivering", SectionKind::Reasoning),
+    // Headings of other case systems (CloudNC, Dynasty): the description
+    // and the grounds are the preparer's reasoning.
+    ("Perustelut", SectionKind::Reasoning),
+    ("Kuvaus", SectionKind::Reasoning),
+    ("Motivering", SectionKind::Reasoning),
+    ("Beskrivning", SectionKind::Reasoning),
+    ("Ehdotus", SectionKind::Proposal),
+    ("Förslag", SectionKind::Proposal),
+    ("Aikaisempi käsittely", SectionKind::Other),
+    ("Valmistelija", SectionKind::Other),
+    ("Beredare", SectionKind::Other),
     ("Käsittely", SectionKind::Other),
     ("Lisätiedot", SectionKind::Other),
     ("Muutoksenhaku", SectionKind::Other),
@@ -128,5 +139,61 @@ pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
         affected_areas: Vec::new(),
         facts: BTreeMap::new(),
         decision_date: String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doc(text: &str) -> CorpusDoc {
+        CorpusDoc {
+            id: "t".into(),
+            kind: None,
+            title: "Nuorisotila".into(),
+            case_id: None,
+            classification_code: None,
+            organization: None,
+            language: Some("fi".into()),
+            text: text.into(),
+        }
+    }
+
+    fn kinds(d: &Draft) -> Vec<(SectionKind, &str)> {
+        d.sections
+            .iter()
+            .map(|s| (s.kind, s.heading.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn cloudnc_headings_open_reasoning_and_proposal_sections() {
+        let d = corpus_draft(
+            &doc(
+                "§ 88 Nuorisotila\n\nAikaisempi käsittely\n\nValtuusto 1.1.\n\nKuvaus\n\nTila suljettiin.\n\nPerustelut\n\nNuoret tarvitsevat tilan.\n\nEhdotus\n\nTila avataan.\n\nPäätös\n\nHyväksyttiin.\n",
+            ),
+            "858",
+        );
+        assert_eq!(
+            kinds(&d),
+            vec![
+                (SectionKind::Background, ""),
+                (SectionKind::Other, "Aikaisempi käsittely"),
+                (SectionKind::Reasoning, "Kuvaus"),
+                (SectionKind::Reasoning, "Perustelut"),
+                (SectionKind::Proposal, "Ehdotus"),
+                (SectionKind::Proposal, "Päätös"),
+            ]
+        );
+        assert_eq!(d.sections[4].text.trim(), "Tila avataan.");
+    }
+
+    #[test]
+    fn a_heading_must_be_the_whole_line() {
+        let d = corpus_draft(
+            &doc("Päätösehdotus\n\nKuvaus tilasta ja perustelut.\n"),
+            "091",
+        );
+        assert_eq!(kinds(&d), vec![(SectionKind::Proposal, "Päätösehdotus")]);
     }
 }
