@@ -373,8 +373,9 @@ pub struct Entry {
 /// Population groups that are age bands (infants, pupils, young people, older
 /// people). Where a rule's impact names several bands and the draft's title
 /// or proposal names some of them, the impact keeps only the bands named,
-/// unless the text also speaks of all ages at once (a broad concept such as
-/// children in general).
+/// unless the title speaks of all ages at once (a broad concept such as
+/// children in general; in a proposal, "the children" are usually those of
+/// the unit it names).
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AgeBands {
     /// Group ids; each has concepts that name it.

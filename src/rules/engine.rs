@@ -580,12 +580,7 @@ fn condition_input(
         );
     }
     let facts_given: Vec<&str> = draft.facts.keys().map(String::as_str).collect();
-    let proposal: BTreeSet<i32> = sections
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, _))| *k == SectionKind::Proposal)
-        .map(|(i, _)| i as i32)
-        .collect();
+    let proposal = proposal_sections(sections);
     json!({
         "tenant": draft.tenant,
         "organ": draft.organ,
@@ -616,16 +611,35 @@ fn condition_input(
     })
 }
 
-/// The largest euro amount written in the title and proposal sections (all
-/// sections when there is no proposal section); 0 when none.
+/// The sections read as the decision proposal: those marked as proposal,
+/// or every section when none is (a case system that does not mark its
+/// sections, or one whose draft is a single description, still has its
+/// decision read as the proposal rather than not at all).
+fn proposal_sections(sections: &[(SectionKind, &str)]) -> BTreeSet<i32> {
+    let marked: BTreeSet<i32> = sections
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| *k == SectionKind::Proposal)
+        .map(|(i, _)| i as i32)
+        .collect();
+    if marked.is_empty() {
+        (0..sections.len() as i32).collect()
+    } else {
+        marked
+    }
+}
+
+/// The largest euro amount written in the title and proposal sections (see
+/// `proposal_sections`); 0 when none.
 fn text_max_eur(title: &str, sections: &[(SectionKind, &str)]) -> f64 {
-    let has_proposal = sections.iter().any(|(k, _)| *k == SectionKind::Proposal);
+    let proposal = proposal_sections(sections);
     std::iter::once(title)
         .chain(
             sections
                 .iter()
-                .filter(|(k, _)| !has_proposal || *k == SectionKind::Proposal)
-                .map(|(_, t)| *t),
+                .enumerate()
+                .filter(|(i, _)| proposal.contains(&(*i as i32)))
+                .map(|(_, (_, t))| *t),
         )
         .flat_map(crate::text::euro_amounts)
         .fold(0.0, f64::max)
@@ -734,12 +748,13 @@ fn impacts_of(
     analysis: &Analysis,
     sections: &[(SectionKind, &str)],
 ) -> Vec<Impact> {
-    let proposal: BTreeSet<i32> = sections
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, _))| *k == SectionKind::Proposal)
-        .map(|(i, _)| i as i32)
-        .collect();
+    let proposal = proposal_sections(sections);
+    // confidence counts only a proposal the draft marks as such
+    let marked = if sections.iter().any(|(k, _)| *k == SectionKind::Proposal) {
+        proposal.clone()
+    } else {
+        BTreeSet::new()
+    };
     let in_title = analysis.concept_set(|f| f.section_index < 0);
     let in_core =
         analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index));
@@ -754,12 +769,14 @@ fn impacts_of(
         .map(|g| g.id.clone())
         .collect();
     // age bands the title or proposal names: an impact whose rule names
-    // several bands keeps only those the text names (see `AgeBands`)
+    // several bands keeps only those the text names (see `AgeBands`),
+    // unless the title speaks of all ages at once; in a proposal, "the
+    // children" are usually the ones of the unit the text has named
     let bands = &bundle.age_bands;
     let broad = bands
         .broad_concepts
         .iter()
-        .any(|c| in_core.contains(c.as_str()));
+        .any(|c| in_title.contains(c.as_str()));
     let named_bands: BTreeSet<&str> = bundle
         .groups
         .iter()
@@ -771,7 +788,7 @@ fn impacts_of(
         if rule.impacts.is_empty() {
             continue;
         }
-        let confidence = confidence(evidence, &proposal);
+        let confidence = confidence(evidence, &marked);
         for spec in &rule.impacts {
             let mut groups = spec.groups.clone();
             if !broad && groups.iter().any(|g| named_bands.contains(g.as_str())) {

@@ -560,15 +560,68 @@ async fn an_impact_keeps_only_the_age_bands_the_text_names() {
     let a = assessed(&mut client, draft.clone()).await;
     assert_eq!(rights_groups(&a), vec!["young_children"]);
 
-    // children in general keep every band the rule names
+    // "the children" in the proposal are the unit's children: still the
+    // youngest band only
     draft.sections[0].text =
         "Lautakunta esittää, että päiväkoti lakkautetaan 31.7.2027. Lasten hoitopaikat siirtyvät."
             .into();
+    let a = assessed(&mut client, draft.clone()).await;
+    assert_eq!(rights_groups(&a), vec!["young_children"]);
+
+    // a title on children in general keeps every band the rule names
+    draft.title = "Lasten päiväkodin ja kerhon lakkauttaminen".into();
     let a = assessed(&mut client, draft).await;
     assert_eq!(
         rights_groups(&a),
         vec!["young_children", "school_children", "young_people"]
     );
+}
+
+#[tokio::test]
+async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
+    let (_server, mut client) = assessment_client().await;
+    let mut draft = fixture("school_closure.json");
+    draft.title = "Palvelujen järjestäminen vuonna 2027".into();
+    draft.sections.truncate(1);
+    draft.sections[0].text = "Päiväkoti Peukaloinen lakkautetaan 31.7.2027.".into();
+    draft.affected_groups.clear();
+    let verdict = |a: &pb::Assessment| a.screening.as_ref().expect("screening").verdict;
+
+    // marked as background next to a marked proposal, the closure is history
+    draft.sections[0].kind = pb::SectionKind::Background as i32;
+    let mut with_proposal = draft.clone();
+    with_proposal.sections.push(pb::Section {
+        kind: pb::SectionKind::Proposal as i32,
+        heading: "Päätösehdotus".into(),
+        text: "Lautakunta merkitsee selvityksen tiedoksi.".into(),
+    });
+    let a = assessed(&mut client, with_proposal).await;
+    assert_ne!(verdict(&a), pb::ScreeningVerdict::Required as i32);
+
+    // with no section marked as the proposal, it is what the draft decides,
+    // though with less confidence than a marked proposal gives
+    let mut confidence = Vec::new();
+    for kind in [
+        pb::SectionKind::Proposal,
+        pb::SectionKind::Unspecified,
+        pb::SectionKind::Background,
+    ] {
+        draft.sections[0].kind = kind as i32;
+        let a = assessed(&mut client, draft.clone()).await;
+        assert_eq!(
+            verdict(&a),
+            pb::ScreeningVerdict::Required as i32,
+            "{kind:?}"
+        );
+        let impact = a
+            .impacts
+            .iter()
+            .find(|i| i.rule_id == "network.daycare_change")
+            .expect("the day-care impact");
+        confidence.push(impact.confidence);
+    }
+    assert!(confidence[1] < confidence[0], "{confidence:?}");
+    assert_eq!(confidence[1], confidence[2]);
 }
 
 #[tokio::test]
