@@ -625,6 +625,41 @@ async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
 }
 
 #[tokio::test]
+async fn closing_a_library_in_a_school_building_reaches_the_area_not_the_school() {
+    let (_server, mut client) = assessment_client().await;
+    let mut draft = fixture("school_closure.json");
+    draft.title = "Otavan kirjaston lakkauttaminen".into();
+    draft.sections.truncate(1);
+    draft.sections[0].text =
+        "Kirjasto toimii koulun yhteydessä. Lautakunta esittää, että kirjasto lakkautetaan 31.12.2026."
+            .into();
+    draft.affected_groups.clear();
+    let a = assessed(&mut client, draft).await;
+    let screening = a.screening.expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    let rules: Vec<&str> = screening
+        .reasons
+        .iter()
+        .map(|r| r.rule_id.as_str())
+        .collect();
+    assert!(
+        rules.contains(&"network.leisure_facility_closure"),
+        "{rules:?}"
+    );
+    assert!(!rules.contains(&"network.school_closure"), "{rules:?}");
+    for determinant in ["service_access", "culture_leisure"] {
+        let impact = a
+            .impacts
+            .iter()
+            .find(|i| {
+                i.rule_id == "network.leisure_facility_closure" && i.determinant == determinant
+            })
+            .unwrap_or_else(|| panic!("a {determinant} impact"));
+        assert_eq!(impact.groups, vec!["area_residents"], "{determinant}");
+    }
+}
+
+#[tokio::test]
 async fn a_school_network_review_is_required_on_its_title_alone() {
     let (_server, mut client) = assessment_client().await;
     let mut draft = fixture("school_closure.json");
