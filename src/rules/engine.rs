@@ -616,17 +616,22 @@ fn condition_input(
 /// sections, or one whose draft is a single description, still has its
 /// decision read as the proposal rather than not at all).
 fn proposal_sections(sections: &[(SectionKind, &str)]) -> BTreeSet<i32> {
-    let marked: BTreeSet<i32> = sections
-        .iter()
-        .enumerate()
-        .filter(|(_, (k, _))| *k == SectionKind::Proposal)
-        .map(|(i, _)| i as i32)
-        .collect();
+    let marked = marked_proposal(sections);
     if marked.is_empty() {
         (0..sections.len() as i32).collect()
     } else {
         marked
     }
+}
+
+/// The sections the draft marks as its proposal.
+fn marked_proposal(sections: &[(SectionKind, &str)]) -> BTreeSet<i32> {
+    sections
+        .iter()
+        .enumerate()
+        .filter(|(_, (k, _))| *k == SectionKind::Proposal)
+        .map(|(i, _)| i as i32)
+        .collect()
 }
 
 /// The largest euro amount written in the title and proposal sections (see
@@ -750,11 +755,7 @@ fn impacts_of(
 ) -> Vec<Impact> {
     let proposal = proposal_sections(sections);
     // confidence counts only a proposal the draft marks as such
-    let marked = if sections.iter().any(|(k, _)| *k == SectionKind::Proposal) {
-        proposal.clone()
-    } else {
-        BTreeSet::new()
-    };
+    let marked = marked_proposal(sections);
     let in_title = analysis.concept_set(|f| f.section_index < 0);
     let in_core =
         analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index));
