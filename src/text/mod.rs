@@ -246,15 +246,16 @@ impl Matcher {
         }
         // on the same span, a term that needs a shorter compound modifier is
         // the more specific one (`förskola` before `skola` in `förskolan`)
-        let best: Vec<((usize, usize), usize)> =
-            hits.iter().map(|(h, m)| ((h.start, h.end), *m)).collect();
+        let mut least: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        for (h, m) in &hits {
+            least
+                .entry((h.start, h.end))
+                .and_modify(|l| *l = (*l).min(*m))
+                .or_insert(*m);
+        }
         let hits: Vec<Hit> = hits
             .into_iter()
-            .filter(|(h, m)| {
-                !best
-                    .iter()
-                    .any(|&(span, other)| span == (h.start, h.end) && other < *m)
-            })
+            .filter(|(h, m)| least.get(&(h.start, h.end)) == Some(m))
             .map(|(h, _)| h)
             .collect();
         longest_matches(hits)

@@ -4,7 +4,7 @@ use eva::api::pb::rule_service_client::RuleServiceClient;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TestServer, fixture};
+use crate::helpers::{TestServer, fixture, one_section_draft, screening_rules};
 
 /// Assesses a draft that must be accepted, without renderings.
 async fn assessed(
@@ -552,11 +552,10 @@ async fn an_impact_keeps_only_the_age_bands_the_text_names() {
     };
     // people.children_affected names all three child age bands; a day-care
     // closure names only the youngest
-    let mut draft = fixture("school_closure.json");
-    draft.title = "Päiväkoti Peukaloisen toiminnan lakkauttaminen".into();
-    draft.sections.truncate(1);
-    draft.sections[0].text = "Lautakunta esittää, että päiväkoti lakkautetaan 31.7.2027.".into();
-    draft.affected_groups.clear();
+    let mut draft = one_section_draft(
+        "Päiväkoti Peukaloisen toiminnan lakkauttaminen",
+        "Lautakunta esittää, että päiväkoti lakkautetaan 31.7.2027.",
+    );
     let a = assessed(&mut client, draft.clone()).await;
     assert_eq!(rights_groups(&a), vec!["young_children"]);
 
@@ -580,11 +579,10 @@ async fn an_impact_keeps_only_the_age_bands_the_text_names() {
 #[tokio::test]
 async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
     let (_server, mut client) = assessment_client().await;
-    let mut draft = fixture("school_closure.json");
-    draft.title = "Palvelujen järjestäminen vuonna 2027".into();
-    draft.sections.truncate(1);
-    draft.sections[0].text = "Päiväkoti Peukaloinen lakkautetaan 31.7.2027.".into();
-    draft.affected_groups.clear();
+    let mut draft = one_section_draft(
+        "Palvelujen järjestäminen vuonna 2027",
+        "Päiväkoti Peukaloinen lakkautetaan 31.7.2027.",
+    );
     let verdict = |a: &pb::Assessment| a.screening.as_ref().expect("screening").verdict;
 
     // marked as background next to a marked proposal, the closure is history
@@ -627,21 +625,14 @@ async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
 #[tokio::test]
 async fn closing_a_library_in_a_school_building_reaches_the_area_not_the_school() {
     let (_server, mut client) = assessment_client().await;
-    let mut draft = fixture("school_closure.json");
-    draft.title = "Otavan kirjaston lakkauttaminen".into();
-    draft.sections.truncate(1);
-    draft.sections[0].text =
-        "Kirjasto toimii koulun yhteydessä. Lautakunta esittää, että kirjasto lakkautetaan 31.12.2026."
-            .into();
-    draft.affected_groups.clear();
+    let draft = one_section_draft(
+        "Otavan kirjaston lakkauttaminen",
+        "Kirjasto toimii koulun yhteydessä. Lautakunta esittää, että kirjasto lakkautetaan 31.12.2026.",
+    );
     let a = assessed(&mut client, draft).await;
-    let screening = a.screening.expect("screening");
+    let screening = a.screening.as_ref().expect("screening");
     assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
-    let rules: Vec<&str> = screening
-        .reasons
-        .iter()
-        .map(|r| r.rule_id.as_str())
-        .collect();
+    let rules = screening_rules(&a);
     assert!(
         rules.contains(&"network.leisure_facility_closure"),
         "{rules:?}"
@@ -662,22 +653,15 @@ async fn closing_a_library_in_a_school_building_reaches_the_area_not_the_school(
 #[tokio::test]
 async fn a_school_network_review_is_required_on_its_title_alone() {
     let (_server, mut client) = assessment_client().await;
-    let mut draft = fixture("school_closure.json");
-    draft.title = "Kouluverkkotarkastelu".into();
-    draft.sections.truncate(1);
-    draft.sections[0].text = "Valtuusto päättää muutoksista kuultuaan kuntalaisia.".into();
-    draft.affected_groups.clear();
-    let a = assessed(&mut client, draft).await;
-    let screening = a.screening.expect("screening");
-    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
-    assert!(
-        screening
-            .reasons
-            .iter()
-            .any(|r| r.rule_id == "network.school_closure"),
-        "{:?}",
-        screening.reasons
+    let draft = one_section_draft(
+        "Kouluverkkotarkastelu",
+        "Valtuusto päättää muutoksista kuultuaan kuntalaisia.",
     );
+    let a = assessed(&mut client, draft).await;
+    let screening = a.screening.as_ref().expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    let rules = screening_rules(&a);
+    assert!(rules.contains(&"network.school_closure"), "{rules:?}");
     let learning = a
         .impacts
         .iter()

@@ -65,6 +65,29 @@ pub fn fixture(name: &str) -> pb::DraftDecision {
     serde_json::from_str(&text).expect("fixture is DraftDecision JSON")
 }
 
+/// The school-closure fixture cut down to `title` and one proposal section
+/// of `text`, with no declared groups: a draft whose screening and groups
+/// come from its words alone.
+pub fn one_section_draft(title: &str, text: &str) -> pb::DraftDecision {
+    let mut draft = fixture("school_closure.json");
+    draft.title = title.into();
+    draft.sections.truncate(1);
+    draft.sections[0].text = text.into();
+    draft.affected_groups.clear();
+    draft
+}
+
+/// The rule ids behind an assessment's screening verdict.
+pub fn screening_rules(a: &pb::Assessment) -> Vec<&str> {
+    a.screening
+        .as_ref()
+        .expect("screening")
+        .reasons
+        .iter()
+        .map(|r| r.rule_id.as_str())
+        .collect()
+}
+
 /// The Helsinki corpus by document id, when present beside the repository;
 /// under CI its absence is a failure.
 pub fn corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
