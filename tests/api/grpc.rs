@@ -541,6 +541,51 @@ async fn an_appeal_or_an_administrative_merger_needs_no_assessment() {
 }
 
 #[tokio::test]
+async fn extending_plot_reservations_needs_no_assessment_but_making_them_does() {
+    let (_server, mut client) = assessment_client().await;
+    let text = "Tonttipäällikkö päätti jatkaa asuntotonttien varauksia 31.12.2026 saakka muutoin entisin ehdoin.";
+    let title = "Eräiden asuntotonttien varausten jatkaminen";
+    let a = assessed(&mut client, one_section_draft(title, text)).await;
+    assert_exempt(a, "reservation_extension", title);
+
+    let a = assessed(
+        &mut client,
+        one_section_draft(
+            "Asuntotonttien varaaminen asuntohankkeita varten",
+            "Kaupunginhallitus varaa asuntotontit asuntohankkeiden suunnittelua varten.",
+        ),
+    )
+    .await;
+    let screening = a.screening.as_ref().expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Recommended as i32);
+    assert!(screening.exemption.is_none());
+}
+
+#[tokio::test]
+async fn procuring_care_is_recommended_and_reaches_the_clients_the_title_names() {
+    let (_server, mut client) = assessment_client().await;
+    let a = assessed(
+        &mut client,
+        one_section_draft(
+            "Ikääntyneiden ympärivuorokautisen palveluasumisen hankinta",
+            "Lautakunta hyväksyy kilpailutuksen keskeiset periaatteet ja ehdot.",
+        ),
+    )
+    .await;
+    let screening = a.screening.as_ref().expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Recommended as i32);
+    let rules = screening_rules(&a);
+    assert!(rules.contains(&"economy.procurement_care"), "{rules:?}");
+    assert!(!rules.contains(&"land.housing"), "{rules:?}");
+    let access = a
+        .impacts
+        .iter()
+        .find(|i| i.rule_id == "economy.procurement_care")
+        .expect("the service-access impact");
+    assert_eq!(access.groups, vec!["older_people"]);
+}
+
+#[tokio::test]
 async fn an_impact_keeps_only_the_age_bands_the_text_names() {
     let (_server, mut client) = assessment_client().await;
     let rights_groups = |a: &pb::Assessment| {

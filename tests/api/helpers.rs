@@ -66,14 +66,15 @@ pub fn fixture(name: &str) -> pb::DraftDecision {
 }
 
 /// The school-closure fixture cut down to `title` and one proposal section
-/// of `text`, with no declared groups: a draft whose screening and groups
-/// come from its words alone.
+/// of `text`, with no declared groups and no budget effect: a draft whose
+/// screening and groups come from its words alone.
 pub fn one_section_draft(title: &str, text: &str) -> pb::DraftDecision {
     let mut draft = fixture("school_closure.json");
     draft.title = title.into();
     draft.sections.truncate(1);
     draft.sections[0].text = text.into();
     draft.affected_groups.clear();
+    draft.budget = None;
     draft
 }
 
