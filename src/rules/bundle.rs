@@ -214,6 +214,15 @@ struct EntryFile {
 #[serde(deny_unknown_fields)]
 struct LexiconFile {
     concepts: Vec<ConceptFile>,
+    #[serde(default)]
+    families: Vec<FamilyFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FamilyFile {
+    id: Spanned<String>,
+    members: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -444,6 +453,18 @@ pub struct Concept {
     pub label: Localized,
 }
 
+/// A family of lexicon concepts that conditions can test as one (`any_school`
+/// is present wherever `school`, `upper_secondary` or `school_network` is).
+/// Families exist for conditions only: groups are named by concepts, so a
+/// family never names a group its members do not.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Family {
+    /// Id that conditions use, beside concept ids.
+    pub id: String,
+    /// Member concept ids.
+    pub members: Vec<String>,
+}
+
 /// An impact a rule predicts.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ImpactSpec {
@@ -595,6 +616,8 @@ pub struct Bundle {
     pub assessment_kinds: Vec<Entry>,
     /// Concepts.
     pub concepts: Vec<Concept>,
+    /// Concept families conditions may test (see `Family`).
+    pub families: Vec<Family>,
     /// Rules, in file order.
     pub rules: Vec<Rule>,
     /// Screening exemptions, in file order.
@@ -612,6 +635,24 @@ pub struct Bundle {
 }
 
 impl Bundle {
+    /// The concepts found and the families they make present, sorted: what
+    /// a condition's concept lists hold.
+    pub fn with_families(&self, found: &BTreeSet<&str>) -> Vec<String> {
+        let present = self
+            .families
+            .iter()
+            .filter(|f| f.members.iter().any(|m| found.contains(m.as_str())))
+            .map(|f| f.id.as_str());
+        found
+            .iter()
+            .copied()
+            .chain(present)
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
     /// The matcher for a draft language.
     pub fn matcher(&self, lang: Language) -> &Matcher {
         match lang {
@@ -959,10 +1000,12 @@ impl Loader {
         let mut terms_fi: Vec<(String, Vec<String>)> = Vec::new();
         let mut terms_sv: Vec<(String, Vec<String>)> = Vec::new();
         let mut concept_ids = BTreeSet::new();
+        let mut family_files = Vec::new();
         for (file, text) in under("lexicon/") {
             let Some(lex) = self.parse::<LexiconFile>(&file, &text) else {
                 continue;
             };
+            family_files.push((file.clone(), lex.families));
             for c in lex.concepts {
                 self.check_text(&file, &c.label, &format!("concept `{}`", c.id.as_str()));
                 if !concept_ids.insert(c.id.as_str().to_string()) {
@@ -1001,6 +1044,50 @@ impl Loader {
                 );
             }
         }
+
+        // concept families: conditions may test them beside concepts
+        let mut families: Vec<Family> = Vec::new();
+        for (file, list) in family_files {
+            for f in list {
+                let id = f.id.as_str().to_string();
+                if concept_ids.contains(&id) || families.iter().any(|x| x.id == id) {
+                    self.err(
+                        &file,
+                        line_of(&f.id),
+                        format!("family `{id}` has the id of a concept or another family; give it an id of its own"),
+                    );
+                    continue;
+                }
+                if f.members.len() < 2 {
+                    self.err(
+                        &file,
+                        line_of(&f.id),
+                        format!("family `{id}` needs at least two member concepts"),
+                    );
+                }
+                for m in &f.members {
+                    if !concept_ids.contains(m.as_str()) {
+                        self.err(
+                            &file,
+                            line_of(m),
+                            format!(
+                                "unknown concept `{}` in family `{id}`; members are concept ids from a lexicon file",
+                                m.as_str()
+                            ),
+                        );
+                    }
+                }
+                families.push(Family {
+                    id,
+                    members: f.members.iter().map(|m| m.as_str().to_string()).collect(),
+                });
+            }
+        }
+        // names a condition may test: concepts and families
+        let concept_ids: BTreeSet<String> = concept_ids
+            .into_iter()
+            .chain(families.iter().map(|f| f.id.clone()))
+            .collect();
 
         // questions.yaml
         let schema1 = Bundle::input_schema(&facts, false);
@@ -1178,6 +1265,29 @@ impl Loader {
                 "could not be read",
             )]));
         };
+        // evidence for a family is evidence for any of its members
+        let expand = |names: &mut Vec<String>| {
+            let mut out: Vec<String> = Vec::new();
+            for n in names.iter() {
+                let members = families
+                    .iter()
+                    .find(|f| &f.id == n)
+                    .map_or_else(|| vec![n.clone()], |f| f.members.clone());
+                for m in members {
+                    if !out.contains(&m) {
+                        out.push(m);
+                    }
+                }
+            }
+            *names = out;
+        };
+        for r in &mut rules {
+            expand(&mut r.evidence_concepts);
+        }
+        for e in &mut exemptions {
+            expand(&mut e.evidence_concepts);
+        }
+
         Ok(Bundle {
             id: meta.id.as_str().to_string(),
             version: meta.version.as_str().to_string(),
@@ -1189,6 +1299,7 @@ impl Loader {
             age_bands,
             assessment_kinds: kinds,
             concepts,
+            families,
             rules,
             exemptions,
             questions,
@@ -1235,7 +1346,7 @@ impl Loader {
                 self.err(
                     file,
                     line_of(when),
-                    format!("unknown concept `{s}` in condition; define it in a lexicon file or fix the spelling"),
+                    format!("unknown concept `{s}` in condition; define it as a concept or family in a lexicon file, or fix the spelling"),
                 );
             }
         }
@@ -1419,7 +1530,7 @@ impl Loader {
                     file,
                     line_of(c),
                     format!(
-                        "unknown concept `{}` in evidence; define it in a lexicon file",
+                        "unknown concept `{}` in evidence; define it as a concept or family in a lexicon file",
                         c.as_str()
                     ),
                 );
@@ -1692,7 +1803,41 @@ mod tests {
             ),
             "{errs:?}"
         );
-        assert!(errs.contains(&"rules/t.yaml:5: unknown concept `scool` in condition; define it in a lexicon file or fix the spelling".to_string()), "{errs:?}");
+        assert!(errs.contains(&"rules/t.yaml:5: unknown concept `scool` in condition; define it as a concept or family in a lexicon file, or fix the spelling".to_string()), "{errs:?}");
+    }
+
+    #[test]
+    fn rejects_a_family_that_is_not_a_set_of_concepts() {
+        let text = "concepts: []\nfamilies:\n  - id: school\n    members: [school, daycare]\n  - id: lone\n    members: [school]\n  - id: odd\n    members: [school, scool]\n";
+        let errs = errors(&[("lexicon/t.yaml", text)]);
+        assert_eq!(
+            errs,
+            vec![
+                "lexicon/t.yaml:3: family `school` has the id of a concept or another family; give it an id of its own".to_string(),
+                "lexicon/t.yaml:5: family `lone` needs at least two member concepts".to_string(),
+                "lexicon/t.yaml:8: unknown concept `scool` in family `odd`; members are concept ids from a lexicon file".to_string(),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_family_is_present_where_a_member_is_and_its_evidence_is_the_members() {
+        let b = Bundle::load(&default_with(&[])).expect("loads");
+        let found: BTreeSet<&str> = ["school_network", "housing"].into_iter().collect();
+        assert_eq!(
+            b.with_families(&found),
+            vec!["any_network", "any_school", "housing", "school_network"]
+        );
+        assert_eq!(b.with_families(&BTreeSet::new()), Vec::<String>::new());
+        let text = format!(
+            "{RULE_HEAD}    when: \"'any_school' in title_concepts and 'closure' in concepts\"\n    screening: recommended\n    reason: {{fi: a, sv: b, en: c}}\n"
+        );
+        let b = Bundle::load(&default_with(&[("rules/t.yaml", &text)])).expect("loads");
+        let rule = b.rules.iter().find(|r| r.id == "t.rule").expect("rule");
+        assert_eq!(
+            rule.evidence_concepts,
+            vec!["school", "upper_secondary", "school_network", "closure"]
+        );
     }
 
     #[test]

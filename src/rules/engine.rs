@@ -108,13 +108,6 @@ impl Analysis {
             .map(|f| f.concept.as_str())
             .collect()
     }
-
-    fn concepts(&self, filter: impl Fn(&Found) -> bool) -> Vec<String> {
-        self.concept_set(filter)
-            .into_iter()
-            .map(str::to_string)
-            .collect()
-    }
 }
 
 /// Checks a draft against the bundle; every problem is returned together.
@@ -596,10 +589,10 @@ fn condition_input(
             "one_off_stated": draft.budget.one_off_eur.is_some(),
             "annual_stated": draft.budget.annual_eur.is_some(),
         },
-        "concepts": analysis.concepts(|_| true),
-        "title_concepts": analysis.concepts(|f| f.section_index < 0),
-        "proposal_concepts": analysis.concepts(|f| proposal.contains(&f.section_index)),
-        "core_concepts": analysis.concepts(|f| f.section_index < 0 || proposal.contains(&f.section_index)),
+        "concepts": bundle.with_families(&analysis.concept_set(|_| true)),
+        "title_concepts": bundle.with_families(&analysis.concept_set(|f| f.section_index < 0)),
+        "proposal_concepts": bundle.with_families(&analysis.concept_set(|f| proposal.contains(&f.section_index))),
+        "core_concepts": bundle.with_families(&analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index))),
         "groups": draft.affected_groups,
         "areas": draft.affected_areas,
         "alternatives": alternatives,
