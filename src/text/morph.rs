@@ -162,6 +162,13 @@ fn finnish_stems(word: &str, out: &mut BTreeSet<String>) {
         // puhelin → puhelime-, puhelim-
         bases.push(format!("{}me", head(1)));
         bases.push(format!("{}m", head(1)));
+    } else if word.ends_with("si") && n > 3 && is_vowel(chars[n - 3]) {
+        // uusi → uude-, uute-, uusi-; vesi → vede-, vete-: after a vowel a
+        // final -si turns to -de- and -te- (the partitive uutta is left out:
+        // its stem uut- would take vowel endings that are other words)
+        bases.push(format!("{}de", head(2)));
+        bases.push(format!("{}te", head(2)));
+        bases.push(format!("{}se", head(2)));
     } else if let Some(&last) = chars.last()
         && is_vowel(last)
     {

@@ -421,3 +421,27 @@ fn a_term_that_covers_more_of_a_word_wins_over_a_compound_head() {
     // only the head names still matches the head
     assert_each_names(&m, &[("förskolan", "daycare"), ("byskolan", "school")]);
 }
+
+#[test]
+fn words_ending_in_si_after_a_vowel_take_their_d_and_t_stems() {
+    let m = matcher(
+        MorphLanguage::Finnish,
+        &[("relocation", &["uusi tila"]), ("water", &["juomavesi"])],
+    );
+    assert_each_names(
+        &m,
+        &[
+            ("uusi tila", "relocation"),
+            ("uuden tilan", "relocation"),
+            ("uudet tilat", "relocation"),
+            ("uudessa tilassa", "relocation"),
+            ("uuteen tilaan", "relocation"),
+            ("uusiin tiloihin", "relocation"),
+            ("uusissa tiloissa", "relocation"),
+            ("juomaveden", "water"),
+            ("juomavedessä", "water"),
+            ("juomaveteen", "water"),
+        ],
+    );
+    assert!(concepts_of(&m, "juomaveto").is_empty());
+}
