@@ -1826,7 +1826,13 @@ mod tests {
         let found: BTreeSet<&str> = ["school_network", "housing"].into_iter().collect();
         assert_eq!(
             b.with_families(&found),
-            vec!["any_network", "any_school", "housing", "school_network"]
+            vec![
+                "any_network",
+                "any_school",
+                "housing",
+                "school_network",
+                "service_unit"
+            ]
         );
         assert_eq!(b.with_families(&BTreeSet::new()), Vec::<String>::new());
         let text = format!(

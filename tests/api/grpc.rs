@@ -714,3 +714,61 @@ async fn a_school_network_review_is_required_on_its_title_alone() {
         .expect("a learning impact");
     assert_eq!(learning.groups, vec!["school_children"]);
 }
+
+#[tokio::test]
+async fn moving_a_unit_to_other_premises_is_required_but_moving_money_is_not() {
+    let (_server, mut client) = assessment_client().await;
+    for (language, title, text, groups) in [
+        (
+            "fi",
+            "Leppätien päiväkodin toimipaikka 1.8.2027 lähtien",
+            "Lautakunta päättää, että päiväkodin toiminta jatkuu Talmanpuiston päiväkodin tiloissa.",
+            vec!["young_children"],
+        ),
+        (
+            "sv",
+            "Flyttning av Sibbo huvudbibliotek till nya lokaler",
+            "Nämnden beslutar att biblioteket flyttas till Nickby centrum.",
+            vec![],
+        ),
+    ] {
+        let mut draft = one_section_draft(title, text);
+        draft.language = language.into();
+        let a = assessed(&mut client, draft).await;
+        let screening = a.screening.as_ref().expect("screening");
+        assert_eq!(
+            screening.verdict,
+            pb::ScreeningVerdict::Required as i32,
+            "{title}"
+        );
+        assert!(
+            screening_rules(&a).contains(&"network.unit_relocation"),
+            "{title}"
+        );
+        let access = a
+            .impacts
+            .iter()
+            .find(|i| i.rule_id == "network.unit_relocation")
+            .unwrap_or_else(|| panic!("a relocation impact for {title}"));
+        assert_eq!(access.determinant, "service_access");
+        assert_eq!(access.direction, pb::Direction::Uncertain as i32, "{title}");
+        assert_eq!(access.groups, groups, "{title}");
+        assert!(
+            a.open_questions.iter().any(|q| q.id == "travel_distances"),
+            "{title}"
+        );
+    }
+    let a = assessed(
+        &mut client,
+        one_section_draft(
+            "Määrärahan siirtäminen Kontulan koulun peruskorjaukseen",
+            "Lautakunta päättää siirtää käyttämättömän määrärahan koulun peruskorjaukseen.",
+        ),
+    )
+    .await;
+    assert!(
+        !screening_rules(&a).contains(&"network.unit_relocation"),
+        "{:?}",
+        screening_rules(&a)
+    );
+}
