@@ -184,8 +184,16 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
                     write!(out, "{sep}{content}")
                 };
                 first = false;
-                if written.is_err() {
-                    return 1;
+                match written {
+                    Ok(()) => {}
+                    // the reader stopped reading (`eva assess … | head`)
+                    Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {
+                        return i32::from(failed);
+                    }
+                    Err(e) => {
+                        eprintln!("error: cannot write the output: {e}");
+                        return 1;
+                    }
                 }
             }
             Err(ApiError::InvalidArgument(violations)) => {

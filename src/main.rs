@@ -114,7 +114,25 @@ fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<C
     Ok(Core::new(bundle, Limits { max_text_bytes })?)
 }
 
-fn main() -> anyhow::Result<()> {
+fn main() {
+    if let Err(e) = run() {
+        // a reader that stopped reading (`eva eval | head`) is not an error
+        let broken_pipe = |c: &(dyn std::error::Error + 'static)| {
+            c.downcast_ref::<std::io::Error>().map(std::io::Error::kind)
+                == Some(std::io::ErrorKind::BrokenPipe)
+                || c.downcast_ref::<serde_json::Error>()
+                    .and_then(serde_json::Error::io_error_kind)
+                    == Some(std::io::ErrorKind::BrokenPipe)
+        };
+        if e.chain().any(broken_pipe) {
+            std::process::exit(0);
+        }
+        eprintln!("Error: {e:?}");
+        std::process::exit(1);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     let args = Args::parse();
     match args.command {
         Command::Serve { overrides, config } => {

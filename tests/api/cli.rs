@@ -329,3 +329,59 @@ fn eval_reports_tables_and_json_and_check_fails_on_missed_targets() {
     );
     assert!(report["intervals"]["determinant_f1"]["low"].is_number());
 }
+
+/// A reader that stops reading (`eva eval | head`) ends the run quietly.
+#[test]
+fn eval_and_assess_stop_quietly_when_the_reader_goes_away() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let title = "Kaupungineläinlääkärin pöytäkirjan pitäminen yleisesti nähtävänä";
+    let corpus = dir.path().join("corpus.jsonl");
+    let mut lines = String::new();
+    let mut labels = String::from("labels:\n");
+    for i in 0..200 {
+        lines.push_str(&format!(
+            "{{\"id\": \"d{i}\", \"title\": \"{title}\", \"language\": \"fi\", \"text\": \"{title}\\nPäätös\\nPöytäkirja pidetään nähtävänä.\"}}\n"
+        ));
+        labels.push_str(&format!(
+            "  - id: d{i}\n    title: \"{title}\"\n    split: tune\n    screening: not_needed\n    determinants: []\n    groups: []\n    rationale: \"publishing minutes\"\n"
+        ));
+    }
+    std::fs::write(&corpus, lines).expect("corpus");
+    let labels_path = dir.path().join("labels.yaml");
+    std::fs::write(&labels_path, labels).expect("labels");
+
+    let runs: [Vec<std::ffi::OsString>; 2] = [
+        vec![
+            "eval".into(),
+            labels_path.clone().into(),
+            "--corpus".into(),
+            corpus.clone().into(),
+            "--json".into(),
+        ],
+        vec![
+            "assess".into(),
+            "tests/fixtures/school_closure.json".into(),
+            "tests/fixtures/daycare_hours.yaml".into(),
+            "tests/fixtures/routine_minutes.json".into(),
+            "--format".into(),
+            "html".into(),
+        ],
+    ];
+    for args in runs {
+        let mut child = eva()
+            .args(&args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("spawn");
+        // the reader goes away before reading anything
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("wait");
+        assert!(out.status.success(), "{args:?}: {:?}", out.status);
+        assert!(
+            out.stderr.is_empty(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
