@@ -772,3 +772,72 @@ async fn moving_a_unit_to_other_premises_is_required_but_moving_money_is_not() {
         screening_rules(&a)
     );
 }
+
+#[tokio::test]
+async fn a_service_network_plan_is_required_unless_it_is_a_statement_or_a_school_network() {
+    let (_server, mut client) = assessment_client().await;
+    let a = assessed(
+        &mut client,
+        one_section_draft(
+            "Hyvinvointialueen palveluverkkosuunnitelma",
+            "Aluevaltuusto hyväksyy palveluverkkosuunnitelman vuosille 2025–2027.",
+        ),
+    )
+    .await;
+    let screening = a.screening.as_ref().expect("screening");
+    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    assert!(screening_rules(&a).contains(&"network.service_network_plan"));
+    let access = a
+        .impacts
+        .iter()
+        .find(|i| i.rule_id == "network.service_network_plan" && i.determinant == "service_access")
+        .expect("an access impact");
+    assert_eq!(access.groups, vec!["area_residents"]);
+
+    for title in [
+        "Lausunto naapurikunnan palveluverkkosuunnitelmasta",
+        "Perusopetuksen palveluverkkosuunnitelma",
+    ] {
+        let a = assessed(
+            &mut client,
+            one_section_draft(title, "Lautakunta hyväksyy esityksen."),
+        )
+        .await;
+        assert!(
+            !screening_rules(&a).contains(&"network.service_network_plan"),
+            "{title}: {:?}",
+            screening_rules(&a)
+        );
+    }
+}
+
+#[tokio::test]
+async fn day_care_fees_and_free_places_reach_family_finances() {
+    let (_server, mut client) = assessment_client().await;
+    for title in [
+        "Varhaiskasvatuksen asiakasmaksut 1.8.2027 alkaen",
+        "Kokeilu 5-vuotiaiden maksuttomasta varhaiskasvatuksesta",
+    ] {
+        let a = assessed(
+            &mut client,
+            one_section_draft(title, "Lautakunta päättää esityksen mukaisesti."),
+        )
+        .await;
+        assert_ne!(
+            a.screening.as_ref().expect("screening").verdict,
+            pb::ScreeningVerdict::NotNeeded as i32,
+            "{title}"
+        );
+        let family = a
+            .impacts
+            .iter()
+            .find(|i| i.rule_id == "economy.childcare_fees")
+            .unwrap_or_else(|| panic!("a family-finance impact for {title}"));
+        assert_eq!(family.determinant, "family_life");
+        assert!(
+            family.groups.iter().any(|g| g == "families_with_children"),
+            "{title}: {:?}",
+            family.groups
+        );
+    }
+}
