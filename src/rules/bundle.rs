@@ -1058,11 +1058,12 @@ impl Loader {
                     );
                     continue;
                 }
-                if f.members.len() < 2 {
+                let distinct: BTreeSet<&str> = f.members.iter().map(|m| m.as_str()).collect();
+                if distinct.len() < 2 {
                     self.err(
                         &file,
                         line_of(&f.id),
-                        format!("family `{id}` needs at least two member concepts"),
+                        format!("family `{id}` needs at least two different member concepts"),
                     );
                 }
                 for m in &f.members {
@@ -1808,13 +1809,13 @@ mod tests {
 
     #[test]
     fn rejects_a_family_that_is_not_a_set_of_concepts() {
-        let text = "concepts: []\nfamilies:\n  - id: school\n    members: [school, daycare]\n  - id: lone\n    members: [school]\n  - id: odd\n    members: [school, scool]\n";
+        let text = "concepts: []\nfamilies:\n  - id: school\n    members: [school, daycare]\n  - id: lone\n    members: [school, school]\n  - id: odd\n    members: [school, scool]\n";
         let errs = errors(&[("lexicon/t.yaml", text)]);
         assert_eq!(
             errs,
             vec![
                 "lexicon/t.yaml:3: family `school` has the id of a concept or another family; give it an id of its own".to_string(),
-                "lexicon/t.yaml:5: family `lone` needs at least two member concepts".to_string(),
+                "lexicon/t.yaml:5: family `lone` needs at least two different member concepts".to_string(),
                 "lexicon/t.yaml:8: unknown concept `scool` in family `odd`; members are concept ids from a lexicon file".to_string(),
             ]
         );
