@@ -4,7 +4,9 @@ use eva::api::pb::rule_service_client::RuleServiceClient;
 use tonic::Code;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TestServer, fixture, one_section_draft, screening_rules};
+use crate::helpers::{
+    TestServer, fixture, one_section_draft, rule_impact, screening_rules, verdict,
+};
 
 /// Assesses a draft that must be accepted, without renderings.
 async fn assessed(
@@ -480,11 +482,7 @@ async fn impacts_reach_the_groups_the_title_names_besides_their_rules_groups() {
     let mut draft = fixture("school_closure.json");
     draft.title = "Kiihtelysvaaran koulun lakkauttaminen ja ikääntyneiden kohtaamispaikka".into();
     let a = assessed(&mut client, draft).await;
-    let learning = a
-        .impacts
-        .iter()
-        .find(|i| i.rule_id == "network.school_closure" && i.determinant == "education_learning")
-        .expect("the school closure's learning impact");
+    let learning = rule_impact(&a, "network.school_closure", "education_learning");
     // the rule names school children; the title names older people
     assert_eq!(learning.groups, vec!["school_children", "older_people"]);
 }
@@ -572,16 +570,11 @@ async fn procuring_care_is_recommended_and_reaches_the_clients_the_title_names()
         ),
     )
     .await;
-    let screening = a.screening.as_ref().expect("screening");
-    assert_eq!(screening.verdict, pb::ScreeningVerdict::Recommended as i32);
+    assert_eq!(verdict(&a), pb::ScreeningVerdict::Recommended as i32);
     let rules = screening_rules(&a);
     assert!(rules.contains(&"economy.procurement_care"), "{rules:?}");
     assert!(!rules.contains(&"land.housing"), "{rules:?}");
-    let access = a
-        .impacts
-        .iter()
-        .find(|i| i.rule_id == "economy.procurement_care")
-        .expect("the service-access impact");
+    let access = rule_impact(&a, "economy.procurement_care", "service_access");
     assert_eq!(access.groups, vec!["older_people"]);
 }
 
@@ -628,8 +621,6 @@ async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
         "Palvelujen järjestäminen vuonna 2027",
         "Päiväkoti Peukaloinen lakkautetaan 31.7.2027.",
     );
-    let verdict = |a: &pb::Assessment| a.screening.as_ref().expect("screening").verdict;
-
     // marked as background next to a marked proposal, the closure is history
     draft.sections[0].kind = pb::SectionKind::Background as i32;
     let mut with_proposal = draft.clone();
@@ -656,11 +647,7 @@ async fn a_draft_that_marks_no_proposal_has_its_whole_text_read_as_one() {
             pb::ScreeningVerdict::Required as i32,
             "{kind:?}"
         );
-        let impact = a
-            .impacts
-            .iter()
-            .find(|i| i.rule_id == "network.daycare_change")
-            .expect("the day-care impact");
+        let impact = rule_impact(&a, "network.daycare_change", "service_access");
         confidence.push(impact.confidence);
     }
     assert!(confidence[1] < confidence[0], "{confidence:?}");
@@ -675,8 +662,7 @@ async fn closing_a_library_in_a_school_building_reaches_the_area_not_the_school(
         "Kirjasto toimii koulun yhteydessä. Lautakunta esittää, että kirjasto lakkautetaan 31.12.2026.",
     );
     let a = assessed(&mut client, draft).await;
-    let screening = a.screening.as_ref().expect("screening");
-    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    assert_eq!(verdict(&a), pb::ScreeningVerdict::Required as i32);
     let rules = screening_rules(&a);
     assert!(
         rules.contains(&"network.leisure_facility_closure"),
@@ -703,8 +689,7 @@ async fn a_school_network_review_is_required_on_its_title_alone() {
         "Valtuusto päättää muutoksista kuultuaan kuntalaisia.",
     );
     let a = assessed(&mut client, draft).await;
-    let screening = a.screening.as_ref().expect("screening");
-    assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
+    assert_eq!(verdict(&a), pb::ScreeningVerdict::Required as i32);
     let rules = screening_rules(&a);
     assert!(rules.contains(&"network.school_closure"), "{rules:?}");
     let learning = a
@@ -745,12 +730,7 @@ async fn moving_a_unit_to_other_premises_is_required_but_moving_money_is_not() {
             screening_rules(&a).contains(&"network.unit_relocation"),
             "{title}"
         );
-        let access = a
-            .impacts
-            .iter()
-            .find(|i| i.rule_id == "network.unit_relocation")
-            .unwrap_or_else(|| panic!("a relocation impact for {title}"));
-        assert_eq!(access.determinant, "service_access");
+        let access = rule_impact(&a, "network.unit_relocation", "service_access");
         assert_eq!(access.direction, pb::Direction::Uncertain as i32, "{title}");
         assert_eq!(access.groups, groups, "{title}");
         assert!(
@@ -787,11 +767,7 @@ async fn a_service_network_plan_is_required_unless_it_is_a_statement_or_a_school
     let screening = a.screening.as_ref().expect("screening");
     assert_eq!(screening.verdict, pb::ScreeningVerdict::Required as i32);
     assert!(screening_rules(&a).contains(&"network.service_network_plan"));
-    let access = a
-        .impacts
-        .iter()
-        .find(|i| i.rule_id == "network.service_network_plan" && i.determinant == "service_access")
-        .expect("an access impact");
+    let access = rule_impact(&a, "network.service_network_plan", "service_access");
     assert_eq!(access.groups, vec!["area_residents"]);
 
     for title in [
@@ -824,16 +800,11 @@ async fn day_care_fees_and_free_places_reach_family_finances() {
         )
         .await;
         assert_ne!(
-            a.screening.as_ref().expect("screening").verdict,
+            verdict(&a),
             pb::ScreeningVerdict::NotNeeded as i32,
             "{title}"
         );
-        let family = a
-            .impacts
-            .iter()
-            .find(|i| i.rule_id == "economy.childcare_fees")
-            .unwrap_or_else(|| panic!("a family-finance impact for {title}"));
-        assert_eq!(family.determinant, "family_life");
+        let family = rule_impact(&a, "economy.childcare_fees", "family_life");
         assert!(
             family.groups.iter().any(|g| g == "families_with_children"),
             "{title}: {:?}",

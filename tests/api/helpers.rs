@@ -89,6 +89,27 @@ pub fn screening_rules(a: &pb::Assessment) -> Vec<&str> {
         .collect()
 }
 
+/// An assessment's screening verdict.
+pub fn verdict(a: &pb::Assessment) -> i32 {
+    a.screening.as_ref().expect("screening").verdict
+}
+
+/// The impact `rule_id` predicts on `determinant`; panics naming the
+/// impacts there are when it is missing.
+pub fn rule_impact<'a>(a: &'a pb::Assessment, rule_id: &str, determinant: &str) -> &'a pb::Impact {
+    a.impacts
+        .iter()
+        .find(|i| i.rule_id == rule_id && i.determinant == determinant)
+        .unwrap_or_else(|| {
+            let have: Vec<_> = a
+                .impacts
+                .iter()
+                .map(|i| format!("{}:{}", i.rule_id, i.determinant))
+                .collect();
+            panic!("no {rule_id} impact on {determinant}; impacts: {have:?}")
+        })
+}
+
 /// The Helsinki corpus by document id, when present beside the repository;
 /// under CI its absence is a failure.
 pub fn corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
