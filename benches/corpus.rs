@@ -34,18 +34,24 @@ fn bench(c: &mut Criterion) {
     group.throughput(Throughput::Elements(drafts.len() as u64));
     group.sample_size(10);
     let now = time::OffsetDateTime::now_utc();
+    let deadline = eva::domain::Deadline::none();
     group.bench_function("assess_all", |b| {
         b.iter(|| {
             for d in &drafts {
-                let _ =
-                    std::hint::black_box(eva::rules::assess(&core.bundle, d, &core.limits, now));
+                let _ = std::hint::black_box(eva::rules::assess(
+                    &core.bundle,
+                    d,
+                    &core.limits,
+                    now,
+                    &deadline,
+                ));
             }
         })
     });
     group.bench_function("assess_all_with_html", |b| {
         b.iter(|| {
             for d in &drafts {
-                if let Ok(a) = eva::rules::assess(&core.bundle, d, &core.limits, now) {
+                if let Ok(a) = eva::rules::assess(&core.bundle, d, &core.limits, now, &deadline) {
                     let html = core
                         .renderer
                         .render(&core.bundle, &a, Format::Html, a.language);

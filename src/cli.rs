@@ -163,7 +163,11 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
             render_formats: render_formats.clone(),
             request_id: input.origin.clone(),
         };
-        match core.assess(request, time::OffsetDateTime::now_utc()) {
+        match core.assess(
+            request,
+            time::OffsetDateTime::now_utc(),
+            &crate::domain::Deadline::none(),
+        ) {
             Ok(response) => {
                 let written = if format == OutputFormat::Json {
                     match serde_json::to_string(&response.assessment) {
@@ -197,8 +201,15 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
                 }
             }
             Err(ApiError::InvalidArgument(violations)) => {
-                for v in violations {
+                for v in violations.listed() {
                     eprintln!("error: {}: {}: {}", input.origin, v.field, v.description);
+                }
+                if violations.unlisted() > 0 {
+                    eprintln!(
+                        "error: {}: and {} more problems",
+                        input.origin,
+                        violations.unlisted()
+                    );
                 }
                 failed = true;
             }

@@ -26,8 +26,8 @@ enum Command {
     Serve {
         #[command(flatten)]
         overrides: Overrides,
-        /// YAML config file with any of: listen, rules, max_text_bytes,
-        /// log_format, request_timeout_secs, max_concurrent_requests.
+        /// YAML config file with any of the settings above, in snake_case
+        /// (listen, rules, max_text_bytes, request_timeout_secs …).
         #[arg(long, env = "EVA_CONFIG")]
         config: Option<PathBuf>,
     },
@@ -47,7 +47,7 @@ enum Command {
         #[arg(long, env = "EVA_RULES", default_value = "rules")]
         rules: PathBuf,
         /// Largest text per draft in bytes.
-        #[arg(long, env = "EVA_MAX_TEXT_BYTES", default_value_t = 1024 * 1024)]
+        #[arg(long, env = "EVA_MAX_TEXT_BYTES", default_value_t = eva::rules::DEFAULT_MAX_TEXT_BYTES)]
         max_text_bytes: usize,
     },
     /// Evaluate the bundle on labelled corpus documents: screening accuracy,
@@ -111,7 +111,13 @@ fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<C
     let bundle = Bundle::load(&DirSource::new(rules))
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot load the rule bundle in `{}`", rules.display()))?;
-    Ok(Core::new(bundle, Limits { max_text_bytes })?)
+    Ok(Core::new(
+        bundle,
+        Limits {
+            max_text_bytes,
+            ..Limits::default()
+        },
+    )?)
 }
 
 fn main() {
@@ -139,18 +145,18 @@ fn run() -> anyhow::Result<()> {
             let settings = Settings::load(config.as_deref(), overrides)?;
             init_logging(settings.log_json);
             let core = Arc::new(load_core(&settings.rules, settings.max_text_bytes)?);
-            let limits = eva::app::ServerLimits {
-                request_timeout: std::time::Duration::from_secs(settings.request_timeout_secs),
-                max_concurrent_requests: settings.max_concurrent_requests,
-            };
+            let limits = settings.server;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
                 eva::app::run_with_limits(listener, core, limits, shutdown_signal()).await?;
-                Ok(())
-            })
+                anyhow::Ok(())
+            })?;
+            // work still running has been cancelled; do not wait on it
+            runtime.shutdown_timeout(std::time::Duration::from_secs(1));
+            Ok(())
         }
         Command::Assess {
             files,

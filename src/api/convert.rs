@@ -5,20 +5,28 @@ use std::collections::BTreeMap;
 use super::pb;
 use crate::domain::{
     self, Direction, GoalVerdict, Horizon, Likelihood, Localized, Magnitude, SectionKind, Verdict,
+    Violations, printable,
 };
 
-/// A protobuf `Value` as JSON.
-fn value_to_json(v: &pbjson_types::Value) -> serde_json::Value {
-    serde_json::to_value(v).unwrap_or(serde_json::Value::Null)
-}
-
-/// A draft from its protobuf form. Mechanical: validation is the engine's.
-pub fn draft_from_proto(d: pb::DraftDecision) -> domain::Draft {
-    let facts: BTreeMap<String, serde_json::Value> = d
-        .facts
-        .iter()
-        .map(|(k, v)| (k.clone(), value_to_json(v)))
-        .collect();
+/// A draft from its protobuf form. Mechanical: validation is the engine's,
+/// but for what only the protobuf form can tell (a fact that is NaN or
+/// infinite has no JSON form), which is added to `violations` and left out
+/// of the draft.
+pub fn draft_from_proto(d: pb::DraftDecision, violations: &mut Violations) -> domain::Draft {
+    let mut facts: BTreeMap<String, serde_json::Value> = BTreeMap::new();
+    let mut given: Vec<_> = d.facts.iter().collect();
+    given.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    for (name, value) in given {
+        match serde_json::to_value(value) {
+            Ok(json) => {
+                facts.insert(name.clone(), json);
+            }
+            Err(_) => violations.add(
+                format!("draft.facts.{}", printable(name, 64)),
+                "holds a number that is not finite (NaN or infinity); give a finite number",
+            ),
+        }
+    }
     domain::Draft {
         tenant: d.tenant.trim().to_string(),
         case_id: d.case_id,

@@ -5,7 +5,9 @@ mod convert;
 mod service;
 
 pub use convert::{assessment_to_proto, draft_from_proto};
-pub use service::{ApiError, AssessmentApi, Core, RuleApi};
+pub use service::{
+    ApiError, AssessmentApi, CallDeadline, CallLimits, Core, MAX_RENDER_CHOICES, RuleApi, Waited,
+};
 
 /// Generated protobuf types and services, with the protobuf JSON mapping.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

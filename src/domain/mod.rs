@@ -5,6 +5,15 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+mod deadline;
+mod violations;
+
+pub use deadline::{CancelOnDrop, Deadline, Interrupted};
+pub use violations::{
+    FieldViolation, MAX_LISTED_BYTES, MAX_LISTED_VIOLATIONS, MAX_SHOWN_CHARS, Violations,
+    printable, quoted,
+};
+
 /// A language the service speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

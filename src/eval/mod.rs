@@ -305,12 +305,17 @@ pub fn evaluate(
             });
         };
         let draft = corpus_draft(doc, "091");
-        let a = crate::rules::assess(bundle, &draft, &Limits::default(), now).map_err(|e| {
-            EvalError::Corpus {
-                path: "corpus".into(),
-                line: 0,
-                message: format!("`{}` could not be assessed: {e}", label.id),
-            }
+        let a = crate::rules::assess(
+            bundle,
+            &draft,
+            &Limits::default(),
+            now,
+            &crate::domain::Deadline::none(),
+        )
+        .map_err(|e| EvalError::Corpus {
+            path: "corpus".into(),
+            line: 0,
+            message: format!("`{}` could not be assessed: {e}", label.id),
         })?;
         let predicted_dets: BTreeSet<String> =
             a.impacts.iter().map(|i| i.determinant.clone()).collect();

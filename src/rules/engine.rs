@@ -7,29 +7,22 @@ use serde_json::{Value, json};
 
 use super::bundle::{Bundle, Conditions, Entry, Rule};
 use super::condition::ConditionLanguage;
-use super::parse_date;
+use super::limits::Limits;
+use super::validate::{parse_decision_date, validate};
 use crate::domain::{
-    AlternativeAssessment, Assessment, BundleRef, ConceptHit, Direction, Draft, Evidence,
-    ExemptionHit, GoalAlignment, GoalVerdict, Impact, Language, Likelihood, Magnitude,
-    OpenQuestion, PlanRef, RequiredAssessment, Screening, ScreeningReason, SectionKind, Verdict,
+    AlternativeAssessment, Assessment, BundleRef, ConceptHit, Deadline, Direction, Draft, Evidence,
+    ExemptionHit, GoalAlignment, GoalVerdict, Impact, Interrupted, Language, Likelihood, Magnitude,
+    OpenQuestion, PlanRef, RequiredAssessment, Screening, ScreeningReason, Section, SectionKind,
+    Verdict, Violations,
 };
 use crate::text::tokenize;
-
-/// One field of a draft that is wrong, and how to fix it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldViolation {
-    /// Path of the field, such as `draft.title`.
-    pub field: String,
-    /// What is wrong and how to fix it.
-    pub description: String,
-}
 
 /// Why an assessment could not be made.
 #[derive(Debug, thiserror::Error)]
 pub enum AssessError {
     /// The draft is not acceptable; nothing was assessed.
-    #[error("the draft has {} problem(s): {}", .0.len(), .0.iter().map(|v| format!("{}: {}", v.field, v.description)).collect::<Vec<_>>().join("; "))]
-    InvalidDraft(Vec<FieldViolation>),
+    #[error("the draft has {n} problem(s): {0}", n = .0.total())]
+    InvalidDraft(Violations),
     /// A rule condition failed while running; the bundle needs fixing.
     #[error("rule `{rule}` could not be evaluated: {message}")]
     RuleFailed {
@@ -38,21 +31,10 @@ pub enum AssessError {
         /// What went wrong.
         message: String,
     },
-}
-
-/// Limits on what a draft may carry.
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    /// Largest total text per draft, in bytes.
-    pub max_text_bytes: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            max_text_bytes: 1024 * 1024,
-        }
-    }
+    /// The deadline passed or the caller went away before the assessment
+    /// was done.
+    #[error(transparent)]
+    Interrupted(#[from] Interrupted),
 }
 
 /// Most text hits kept as evidence per concept and rule.
@@ -79,7 +61,8 @@ impl Analysis {
         lang: Language,
         title: &str,
         sections: &[(SectionKind, &str)],
-    ) -> Analysis {
+        deadline: &Deadline,
+    ) -> Result<Analysis, Interrupted> {
         let matcher = bundle.matcher(lang);
         let mut found = Vec::new();
         let mut add = |index: i32, text: &str| {
@@ -95,9 +78,10 @@ impl Analysis {
         };
         add(-1, title);
         for (i, (_, text)) in sections.iter().enumerate() {
+            deadline.check()?;
             add(i as i32, text);
         }
-        Analysis { found }
+        Ok(Analysis { found })
     }
 
     /// The concepts found where `filter` says, each once.
@@ -110,145 +94,19 @@ impl Analysis {
     }
 }
 
-/// Checks a draft against the bundle; every problem is returned together.
-pub fn validate(
-    bundle: &Bundle,
-    draft: &Draft,
-    limits: &Limits,
-) -> Result<Language, Vec<FieldViolation>> {
-    let mut v = Vec::new();
-    let mut add = |field: &str, description: String| {
-        v.push(FieldViolation {
-            field: field.to_string(),
-            description,
-        })
-    };
-    if draft.title.trim().is_empty() {
-        add(
-            "draft.title",
-            "is empty; give the title of the agenda item".into(),
-        );
-    }
-    if draft.sections.iter().all(|s| s.text.trim().is_empty()) {
-        add(
-            "draft.sections",
-            "no section has text; send at least the decision proposal as a section".into(),
-        );
-    }
-    let lang = match Language::parse(&draft.language) {
-        Some(l @ (Language::Fi | Language::Sv)) => Some(l),
-        _ if draft.language.trim().is_empty() => {
-            add("draft.language", "is empty; use `fi` or `sv`".into());
-            None
-        }
-        _ => {
-            add(
-                "draft.language",
-                format!("`{}` is not supported; use `fi` or `sv`", draft.language),
-            );
-            None
-        }
-    };
-    if draft.tenant.trim().is_empty() {
-        add(
-            "draft.tenant",
-            "is empty; give the municipality number, such as `091`".into(),
-        );
-    } else if !bundle.plans.contains_key(&draft.tenant) {
-        let known: Vec<&str> = bundle.plans.keys().map(String::as_str).collect();
-        add(
-            "draft.tenant",
-            format!(
-                "unknown tenant `{}`: the rule bundle has no welfare plan for it; known tenants are {}",
-                draft.tenant,
-                known.join(", ")
-            ),
-        );
-    }
-    let bytes = draft.text_bytes();
-    if bytes > limits.max_text_bytes {
-        add(
-            "draft.sections",
-            format!(
-                "the draft carries {bytes} bytes of text, over the limit of {} bytes; send the decision text without attachments",
-                limits.max_text_bytes
-            ),
-        );
-    }
-    for (i, g) in draft.affected_groups.iter().enumerate() {
-        if !bundle.groups.iter().any(|e| &e.id == g) {
-            add(
-                &format!("draft.affected_groups[{i}]"),
-                format!("unknown population group `{g}`; ListTaxonomy gives the ids"),
-            );
-        }
-    }
-    for (name, value) in &draft.facts {
-        match bundle.facts.iter().find(|f| &f.name == name) {
-            None => {
-                let known: Vec<&str> = bundle.facts.iter().map(|f| f.name.as_str()).collect();
-                add(
-                    &format!("draft.facts.{name}"),
-                    format!(
-                        "unknown fact `{name}`; the bundle declares {}",
-                        known.join(", ")
-                    ),
-                );
-            }
-            Some(spec) if !spec.kind.accepts(value) => {
-                add(
-                    &format!("draft.facts.{name}"),
-                    format!("must be a {}, not `{value}`", spec.kind.name()),
-                );
-            }
-            Some(_) => {}
-        }
-    }
-    if !draft.decision_date.is_empty() && parse_date(&draft.decision_date).is_none() {
-        add(
-            "draft.decision_date",
-            format!(
-                "`{}` is not a date; write it as YYYY-MM-DD",
-                draft.decision_date
-            ),
-        );
-    }
-    let mut ids = BTreeSet::new();
-    for (i, a) in draft.alternatives.iter().enumerate() {
-        if a.id.trim().is_empty() {
-            add(
-                &format!("draft.alternatives[{i}].id"),
-                "is empty; give each alternative an id".into(),
-            );
-        } else if !ids.insert(a.id.as_str()) {
-            add(
-                &format!("draft.alternatives[{i}].id"),
-                format!("`{}` is used twice; alternative ids must be unique", a.id),
-            );
-        }
-        if a.title.trim().is_empty() && a.text.trim().is_empty() {
-            add(
-                &format!("draft.alternatives[{i}]"),
-                "has neither title nor text; describe the alternative".into(),
-            );
-        }
-    }
-    match (v.is_empty(), lang) {
-        (true, Some(lang)) => Ok(lang),
-        _ => Err(v),
-    }
-}
-
 /// Assesses a draft. `now` stamps the assessment and, when the draft has no
-/// decision date, chooses the rules in force.
+/// decision date, chooses the rules in force. The work stops with
+/// [`AssessError::Interrupted`] when `deadline` passes or is cancelled.
 pub fn assess(
     bundle: &Bundle,
     draft: &Draft,
     limits: &Limits,
     now: time::OffsetDateTime,
+    deadline: &Deadline,
 ) -> Result<Assessment, AssessError> {
     let lang = validate(bundle, draft, limits).map_err(AssessError::InvalidDraft)?;
-    let date = parse_date(&draft.decision_date).unwrap_or(now.date());
+    deadline.check()?;
+    let date = parse_decision_date(&draft.decision_date).unwrap_or(now.date());
     let plan = &bundle.plans[&draft.tenant];
     let conditions = Conditions::default();
 
@@ -257,13 +115,14 @@ pub fn assess(
         .iter()
         .map(|s| (s.kind, s.text.as_str()))
         .collect();
-    let analysis = Analysis::of(bundle, lang, &draft.title, &sections);
+    let analysis = Analysis::of(bundle, lang, &draft.title, &sections, deadline)?;
+    let zero_option = draft.alternatives.iter().any(|a| a.zero_option);
     let input = condition_input(
         bundle,
         draft,
         lang,
         &analysis,
-        draft.alternatives.len(),
+        (draft.alternatives.len(), zero_option),
         &sections,
     );
     let prepared = conditions.prepare(&input);
@@ -271,6 +130,7 @@ pub fn assess(
     let rules_in_force: Vec<&Rule> = bundle.rules.iter().filter(|r| r.in_force(date)).collect();
     let mut fired: Vec<&Rule> = Vec::new();
     for rule in &rules_in_force {
+        deadline.check()?;
         let hit = holds(&conditions, &rule.condition, &prepared, &rule.id)?;
         if hit {
             fired.push(rule);
@@ -298,6 +158,7 @@ pub fn assess(
         }
     }
 
+    deadline.check()?;
     // what each fired rule fired on, found once for screening and impacts
     let fired: Vec<(&Rule, Vec<Evidence>)> = fired
         .into_iter()
@@ -396,6 +257,7 @@ pub fn assess(
         required_assessments
             .sort_by_key(|r| bundle.assessment_kinds.iter().position(|k| k.id == r.kind));
     }
+    deadline.check()?;
     // second phase: questions that look at the result so far
     let mut input2 = input.clone();
     if let Some(obj) = input2.as_object_mut() {
@@ -433,19 +295,42 @@ pub fn assess(
     // its evidence points into that text (section 0) and its title (-1)
     let mut alternatives = Vec::new();
     for a in &draft.alternatives {
+        deadline.check()?;
         let alt_sections = [(SectionKind::Proposal, a.text.as_str())];
-        let alt_analysis = Analysis::of(bundle, lang, &a.title, &alt_sections);
+        let alt_analysis = Analysis::of(bundle, lang, &a.title, &alt_sections, deadline)?;
+        // the alternative's own text stands for the draft's: nothing of the
+        // other alternatives is copied, so n alternatives cost n times one
         let alt_draft = Draft {
+            tenant: draft.tenant.clone(),
+            case_id: draft.case_id.clone(),
             title: a.title.clone(),
-            sections: Vec::new(),
+            organ: draft.organ.clone(),
+            language: draft.language.clone(),
+            classification_code: draft.classification_code.clone(),
+            sections: vec![Section {
+                kind: SectionKind::Proposal,
+                heading: String::new(),
+                text: a.text.clone(),
+            }],
             budget: Default::default(),
+            alternatives: Vec::new(),
+            affected_groups: draft.affected_groups.clone(),
+            affected_areas: draft.affected_areas.clone(),
             facts: BTreeMap::new(),
-            ..draft.clone()
+            decision_date: draft.decision_date.clone(),
         };
-        let alt_input = condition_input(bundle, &alt_draft, lang, &alt_analysis, 0, &alt_sections);
+        let alt_input = condition_input(
+            bundle,
+            &alt_draft,
+            lang,
+            &alt_analysis,
+            (0, zero_option),
+            &alt_sections,
+        );
         let alt_prepared = conditions.prepare(&alt_input);
         let mut alt_fired: Vec<(&Rule, Vec<Evidence>)> = Vec::new();
         for rule in rules_in_force.iter().filter(|r| !r.impacts.is_empty()) {
+            deadline.check()?;
             if holds(&conditions, &rule.condition, &alt_prepared, &rule.id)? {
                 let evidence = rule_evidence(rule, &alt_analysis, &alt_draft, &alt_sections);
                 alt_fired.push((rule, evidence));
@@ -547,12 +432,15 @@ pub fn verdict_code(v: Verdict) -> &'static str {
     }
 }
 
+/// What conditions read. `alternatives` is the number of alternatives and
+/// whether one is the zero option (an alternative's own input has none of
+/// its own, and sees the draft's zero option).
 fn condition_input(
     bundle: &Bundle,
     draft: &Draft,
     lang: Language,
     analysis: &Analysis,
-    alternatives: usize,
+    (alternatives, zero_option): (usize, bool),
     sections: &[(SectionKind, &str)],
 ) -> Value {
     let class = draft
@@ -596,7 +484,7 @@ fn condition_input(
         "groups": draft.affected_groups,
         "areas": draft.affected_areas,
         "alternatives": alternatives,
-        "zero_option": draft.alternatives.iter().any(|a| a.zero_option),
+        "zero_option": zero_option,
         "facts": facts,
         "facts_given": facts_given,
         "text_bytes": draft.text_bytes(),

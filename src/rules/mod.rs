@@ -3,9 +3,13 @@
 pub mod bundle;
 pub mod condition;
 pub mod engine;
+mod limits;
+mod validate;
 
 pub use bundle::{Bundle, BundleError, BundleErrors, BundleSource, DirSource, MemorySource};
-pub use engine::{AssessError, FieldViolation, Limits, assess, validate, verdict_code};
+pub use engine::{AssessError, assess, verdict_code};
+pub use limits::{DEFAULT_MAX_TEXT_BYTES, Limits};
+pub use validate::validate;
 
 /// Parses a `YYYY-MM-DD` date.
 pub(crate) fn parse_date(s: &str) -> Option<time::Date> {

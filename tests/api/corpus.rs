@@ -1,6 +1,7 @@
 //! The real Helsinki corpus: every document is assessed without error, and
 //! routine items are screened NOT_NEEDED.
 
+use eva::domain::Deadline;
 use eva::render::Format;
 
 use crate::helpers::{core, corpus};
@@ -23,6 +24,7 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
             &draft,
             &c.limits,
             time::OffsetDateTime::now_utc(),
+            &Deadline::none(),
         )
         .unwrap_or_else(|e| panic!("{title}: {e}"));
         c.renderer

@@ -2,6 +2,7 @@
 //! in `tests/fixtures/`, asserted exactly.
 
 use eva::api::pb;
+use eva::domain::Deadline;
 
 use crate::helpers::{core, fixture};
 
@@ -11,7 +12,7 @@ fn summary(name: &str) -> String {
         ..Default::default()
     };
     let a = core()
-        .assess(request, time::OffsetDateTime::now_utc())
+        .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
         .expect("assessed")
         .assessment
         .expect("assessment");
@@ -118,7 +119,7 @@ fn same_draft_and_bundle_give_the_same_assessment() {
             ..Default::default()
         };
         let mut r = c
-            .assess(request, time::OffsetDateTime::now_utc())
+            .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
             .expect("assessed");
         let a = r.assessment.as_mut().expect("assessment");
         assert!(!a.id.is_empty());

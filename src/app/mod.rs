@@ -1,0 +1,140 @@
+//! Builds and runs the gRPC server: the eva services, health and
+//! reflection, behind the deadline layer ([`deadline`]) and on connections
+//! served within limits ([`connections`]). The caller binds the listener
+//! and supplies the shutdown signal, so tests run the real server on port 0.
+
+pub mod connections;
+pub mod deadline;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::api::pb::assessment_service_server::AssessmentServiceServer;
+use crate::api::pb::rule_service_server::RuleServiceServer;
+use crate::api::{AssessmentApi, CallLimits, Core, RuleApi, pb};
+pub use connections::ConnectionLimits;
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ServeError {
+    /// Reflection could not be built from the descriptors.
+    #[error("gRPC reflection could not be set up: {0}")]
+    Reflection(#[from] tonic_reflection::server::Error),
+}
+
+/// Smallest limit on the size of a request message; see
+/// [`ServerLimits::max_message_bytes`].
+pub const MIN_MESSAGE_BYTES: usize = 4 * 1024 * 1024;
+
+/// Limits the server applies to calls and connections.
+#[derive(Debug, Clone, Copy)]
+pub struct ServerLimits {
+    /// Calls and stream items: the longest a request may take, and how many
+    /// assessments run at once.
+    pub calls: CallLimits,
+    /// Connections: how many, and their timeouts.
+    pub connections: ConnectionLimits,
+    /// Largest request message; a larger one is refused with OUT_OF_RANGE
+    /// before it is read. Room for the largest text a draft may carry.
+    pub max_message_bytes: usize,
+}
+
+impl Default for ServerLimits {
+    fn default() -> Self {
+        ServerLimits {
+            calls: CallLimits {
+                request_timeout: Duration::from_secs(30),
+                max_concurrent_assessments: 64,
+                stream_idle_timeout: Duration::from_secs(60),
+            },
+            connections: ConnectionLimits {
+                max_connections: 1000,
+                handshake_timeout: Duration::from_secs(10),
+                idle_timeout: Duration::from_secs(300),
+                keepalive_interval: Duration::from_secs(60),
+                keepalive_timeout: Duration::from_secs(20),
+                max_streams_per_connection: 100,
+                shutdown_grace: Duration::from_secs(10),
+            },
+            max_message_bytes: MIN_MESSAGE_BYTES,
+        }
+    }
+}
+
+impl ServerLimits {
+    /// The message limit for drafts of up to `max_text_bytes` of text: their
+    /// text and 256 KiB for the other fields, and at least 4 MiB.
+    pub fn message_bytes_for(max_text_bytes: usize) -> usize {
+        max_text_bytes
+            .saturating_add(256 * 1024)
+            .max(MIN_MESSAGE_BYTES)
+    }
+}
+
+/// Serves `core` on `listener` until `shutdown` completes, with default limits.
+pub async fn run(
+    listener: TcpListener,
+    core: Arc<Core>,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    run_with_limits(listener, core, ServerLimits::default(), shutdown).await
+}
+
+/// Serves `core` on `listener` until `shutdown` completes; then drains for
+/// the grace period, closes what is left and returns.
+pub async fn run_with_limits(
+    listener: TcpListener,
+    core: Arc<Core>,
+    limits: ServerLimits,
+    shutdown: impl Future<Output = ()> + Send,
+) -> Result<(), ServeError> {
+    let (reporter, health) = tonic_health::server::health_reporter();
+    reporter
+        .set_serving::<AssessmentServiceServer<AssessmentApi>>()
+        .await;
+    reporter.set_serving::<RuleServiceServer<RuleApi>>().await;
+
+    let reflection_v1 = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1()?;
+    let reflection_v1alpha = tonic_reflection::server::Builder::configure()
+        .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
+        .register_encoded_file_descriptor_set(tonic_health::pb::FILE_DESCRIPTOR_SET)
+        .build_v1alpha()?;
+
+    let addr = listener
+        .local_addr()
+        .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
+    tracing::info!(%addr, bundle = %core.bundle.id, version = %core.bundle.version, digest = %core.bundle.digest, "serving");
+
+    let routes = tonic::service::Routes::new(health)
+        .add_service(reflection_v1)
+        .add_service(reflection_v1alpha)
+        .add_service(
+            AssessmentServiceServer::new(AssessmentApi::new(core.clone(), limits.calls))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
+        .add_service(
+            RuleServiceServer::new(RuleApi::new(core))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
+        .prepare();
+    let service = deadline::DeadlineService::new(routes, limits.calls.request_timeout);
+    let shutdown = async move {
+        shutdown.await;
+        // load balancers stop sending new calls while the old ones finish
+        reporter
+            .set_not_serving::<AssessmentServiceServer<AssessmentApi>>()
+            .await;
+        reporter
+            .set_not_serving::<RuleServiceServer<RuleApi>>()
+            .await;
+    };
+    connections::serve(listener, service, limits.connections, shutdown).await;
+    tracing::info!("stopped");
+    Ok(())
+}

@@ -1,0 +1,349 @@
+//! Checks a draft against the bundle and the [`Limits`] before anything is
+//! assessed. Every problem is reported together, each on the field to fix;
+//! a list over its limit is reported once and not read further, so the
+//! cost of checking stays linear in what is accepted.
+
+use std::collections::BTreeSet;
+
+use super::bundle::{Bundle, FactKind};
+use super::limits::Limits;
+use crate::domain::{Draft, Language, Violations, printable, quoted};
+
+/// Earliest and latest year of a decision date.
+const DECISION_YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
+
+/// Checks a draft against the bundle; every problem is returned together.
+pub fn validate(bundle: &Bundle, draft: &Draft, limits: &Limits) -> Result<Language, Violations> {
+    let mut v = Violations::new();
+    check_title(&mut v, draft, limits);
+    check_sections(&mut v, draft, limits);
+    let lang = check_language(&mut v, &draft.language);
+    check_tenant(&mut v, bundle, &draft.tenant);
+    check_text_size(&mut v, draft, limits);
+    for (field, value) in [
+        ("draft.case_id", &draft.case_id),
+        ("draft.organ", &draft.organ),
+        ("draft.classification_code", &draft.classification_code),
+    ] {
+        check_short(&mut v, field, value, limits);
+    }
+    check_groups(&mut v, bundle, draft, limits);
+    check_areas(&mut v, draft, limits);
+    check_facts(&mut v, bundle, draft, limits);
+    check_decision_date(&mut v, &draft.decision_date);
+    check_alternatives(&mut v, draft, limits);
+    match (v.is_empty(), lang) {
+        (true, Some(lang)) => Ok(lang),
+        _ => Err(v),
+    }
+}
+
+/// A short field over [`Limits::max_field_bytes`]; `false` when it is.
+fn check_short(v: &mut Violations, field: &str, value: &str, limits: &Limits) -> bool {
+    if value.len() > limits.max_field_bytes {
+        v.add(
+            field,
+            format!(
+                "has {} bytes, over the limit of {} bytes for this field",
+                value.len(),
+                limits.max_field_bytes
+            ),
+        );
+        return false;
+    }
+    true
+}
+
+fn check_title(v: &mut Violations, draft: &Draft, limits: &Limits) {
+    if draft.title.trim().is_empty() {
+        v.add("draft.title", "is empty; give the title of the agenda item");
+    } else if draft.title.len() > limits.max_title_bytes {
+        v.add(
+            "draft.title",
+            format!(
+                "has {} bytes, over the limit of {} bytes for a title; put the text of the decision in its sections",
+                draft.title.len(),
+                limits.max_title_bytes
+            ),
+        );
+    }
+}
+
+fn check_sections(v: &mut Violations, draft: &Draft, limits: &Limits) {
+    if draft.sections.len() > limits.max_sections {
+        v.add(
+            "draft.sections",
+            format!(
+                "has {} sections, over the limit of {}; send the decision's own sections without attachments",
+                draft.sections.len(),
+                limits.max_sections
+            ),
+        );
+        return;
+    }
+    if draft.sections.iter().all(|s| s.text.trim().is_empty()) {
+        v.add(
+            "draft.sections",
+            "no section has text; send at least the decision proposal as a section",
+        );
+    }
+    for (i, s) in draft.sections.iter().enumerate() {
+        if s.heading.len() > limits.max_title_bytes {
+            v.add(
+                format!("draft.sections[{i}].heading"),
+                format!(
+                    "has {} bytes, over the limit of {} bytes for a heading; put the text in the section's text",
+                    s.heading.len(),
+                    limits.max_title_bytes
+                ),
+            );
+        }
+    }
+}
+
+fn check_language(v: &mut Violations, code: &str) -> Option<Language> {
+    match Language::parse(code) {
+        Some(l @ (Language::Fi | Language::Sv)) => Some(l),
+        _ if code.trim().is_empty() => {
+            v.add("draft.language", "is empty; use `fi` or `sv`");
+            None
+        }
+        _ => {
+            v.add(
+                "draft.language",
+                format!("{} is not supported; use `fi` or `sv`", quoted(code)),
+            );
+            None
+        }
+    }
+}
+
+fn check_tenant(v: &mut Violations, bundle: &Bundle, tenant: &str) {
+    if tenant.trim().is_empty() {
+        v.add(
+            "draft.tenant",
+            "is empty; give the municipality number, such as `091`",
+        );
+    } else if !bundle.plans.contains_key(tenant) {
+        let known: Vec<&str> = bundle.plans.keys().map(String::as_str).collect();
+        v.add(
+            "draft.tenant",
+            format!(
+                "unknown tenant {}: the rule bundle has no welfare plan for it; known tenants are {}",
+                quoted(tenant),
+                known.join(", ")
+            ),
+        );
+    }
+}
+
+/// The total text, reported on the field that carries most of it.
+fn check_text_size(v: &mut Violations, draft: &Draft, limits: &Limits) {
+    let bytes = draft.text_bytes();
+    if bytes <= limits.max_text_bytes {
+        return;
+    }
+    let sections: usize = draft
+        .sections
+        .iter()
+        .map(|s| s.heading.len() + s.text.len())
+        .sum();
+    let alternatives: usize = draft
+        .alternatives
+        .iter()
+        .map(|a| a.title.len() + a.text.len())
+        .sum();
+    let (field, part) = [
+        ("draft.title", draft.title.len()),
+        ("draft.sections", sections),
+        ("draft.alternatives", alternatives),
+    ]
+    .into_iter()
+    .max_by_key(|(_, n)| *n)
+    .unwrap_or(("draft.sections", sections));
+    v.add(
+        field,
+        format!(
+            "the draft carries {bytes} bytes of text, over the limit of {} bytes, {part} of them here; send the decision text without attachments",
+            limits.max_text_bytes
+        ),
+    );
+}
+
+fn check_groups(v: &mut Violations, bundle: &Bundle, draft: &Draft, limits: &Limits) {
+    if draft.affected_groups.len() > limits.max_list_items {
+        v.add(
+            "draft.affected_groups",
+            format!(
+                "lists {} groups, over the limit of {}; ListTaxonomy gives the ids",
+                draft.affected_groups.len(),
+                limits.max_list_items
+            ),
+        );
+        return;
+    }
+    for (i, g) in draft.affected_groups.iter().enumerate() {
+        if !bundle.groups.iter().any(|e| &e.id == g) {
+            v.add(
+                format!("draft.affected_groups[{i}]"),
+                format!(
+                    "unknown population group {}; ListTaxonomy gives the ids",
+                    quoted(g)
+                ),
+            );
+        }
+    }
+}
+
+fn check_areas(v: &mut Violations, draft: &Draft, limits: &Limits) {
+    if draft.affected_areas.len() > limits.max_list_items {
+        v.add(
+            "draft.affected_areas",
+            format!(
+                "lists {} areas, over the limit of {}; name the districts or villages the decision touches",
+                draft.affected_areas.len(),
+                limits.max_list_items
+            ),
+        );
+        return;
+    }
+    for (i, a) in draft.affected_areas.iter().enumerate() {
+        check_short(v, &format!("draft.affected_areas[{i}]"), a, limits);
+    }
+}
+
+fn check_facts(v: &mut Violations, bundle: &Bundle, draft: &Draft, limits: &Limits) {
+    if draft.facts.len() > limits.max_list_items {
+        v.add(
+            "draft.facts",
+            format!(
+                "has {} facts, over the limit of {}; GetBundleInfo lists the facts the bundle declares",
+                draft.facts.len(),
+                limits.max_list_items
+            ),
+        );
+        return;
+    }
+    for (name, value) in &draft.facts {
+        let field = format!("draft.facts.{}", printable(name, 64));
+        let Some(spec) = bundle.facts.iter().find(|f| &f.name == name) else {
+            let known: Vec<&str> = bundle.facts.iter().map(|f| f.name.as_str()).collect();
+            v.add(
+                field,
+                format!(
+                    "unknown fact {}; the bundle declares {}",
+                    quoted(name),
+                    known.join(", ")
+                ),
+            );
+            continue;
+        };
+        if !spec.kind.accepts(value) {
+            v.add(
+                field,
+                format!(
+                    "must be a {}, not {}",
+                    spec.kind.name(),
+                    quoted(&value.to_string())
+                ),
+            );
+            continue;
+        }
+        match (spec.kind, value) {
+            (FactKind::Number, serde_json::Value::Number(n))
+                if !n
+                    .as_f64()
+                    .is_some_and(|x| x.abs() <= limits.max_fact_magnitude) =>
+            {
+                v.add(
+                    field,
+                    format!(
+                        "{} is out of range; give a number between -{m:e} and {m:e}",
+                        quoted(&n.to_string()),
+                        m = limits.max_fact_magnitude
+                    ),
+                );
+            }
+            (FactKind::String, serde_json::Value::String(s)) => {
+                check_short(v, &field, s, limits);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A decision date is `YYYY-MM-DD` with four digits of year, in
+/// [`DECISION_YEARS`], or empty.
+fn check_decision_date(v: &mut Violations, date: &str) {
+    if date.is_empty() {
+        return;
+    }
+    if parse_decision_date(date).is_none() {
+        v.add(
+            "draft.decision_date",
+            format!(
+                "{} is not a date; write it as YYYY-MM-DD, between {}-01-01 and {}-12-31",
+                quoted(date),
+                DECISION_YEARS.start(),
+                DECISION_YEARS.end()
+            ),
+        );
+    }
+}
+
+/// The decision date of a valid draft; see [`check_decision_date`].
+pub(crate) fn parse_decision_date(date: &str) -> Option<time::Date> {
+    let shape = date.len() == 10
+        && date.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shape {
+        return None;
+    }
+    super::parse_date(date).filter(|d| DECISION_YEARS.contains(&d.year()))
+}
+
+fn check_alternatives(v: &mut Violations, draft: &Draft, limits: &Limits) {
+    if draft.alternatives.len() > limits.max_alternatives {
+        v.add(
+            "draft.alternatives",
+            format!(
+                "has {} alternatives, over the limit of {}; describe the main alternatives and the zero option",
+                draft.alternatives.len(),
+                limits.max_alternatives
+            ),
+        );
+        return;
+    }
+    let mut ids = BTreeSet::new();
+    for (i, a) in draft.alternatives.iter().enumerate() {
+        let field = format!("draft.alternatives[{i}].id");
+        if a.id.trim().is_empty() {
+            v.add(field, "is empty; give each alternative an id");
+        } else if check_short(v, &field, &a.id, limits) && !ids.insert(a.id.as_str()) {
+            v.add(
+                field,
+                format!(
+                    "{} is used twice; alternative ids must be unique",
+                    quoted(&a.id)
+                ),
+            );
+        }
+        if a.title.trim().is_empty() && a.text.trim().is_empty() {
+            v.add(
+                format!("draft.alternatives[{i}]"),
+                "has neither title nor text; describe the alternative",
+            );
+        } else if a.title.len() > limits.max_title_bytes {
+            v.add(
+                format!("draft.alternatives[{i}].title"),
+                format!(
+                    "has {} bytes, over the limit of {} bytes for a title; put the description in the text",
+                    a.title.len(),
+                    limits.max_title_bytes
+                ),
+            );
+        }
+    }
+}
