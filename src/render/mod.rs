@@ -6,6 +6,8 @@
 //! text has control characters removed. Templates therefore cannot forget to
 //! escape draft text.
 
+mod sample;
+
 use std::collections::BTreeMap;
 
 use minijinja::{AutoEscape, Environment, Value as JinjaValue};
@@ -85,10 +87,12 @@ impl Format {
 
 /// A template could not be rendered.
 #[derive(Debug, thiserror::Error)]
-#[error("template `{template}` failed: {message}")]
+#[error("template `{template}` failed at line {line}: {message}")]
 pub struct RenderError {
     /// Template name.
     pub template: String,
+    /// Line in the template, 0 when unknown.
+    pub line: usize,
     /// What failed.
     pub message: String,
 }
@@ -180,17 +184,29 @@ pub fn check_templates(
 }
 
 impl Renderer {
-    /// Prepares the bundle's templates.
+    /// Prepares the bundle's templates and renders each once in every
+    /// language with sample assessments that reach all their parts, so a
+    /// template that cannot render (an unknown filter, a missing string)
+    /// is found when the bundle is loaded, not by a request.
     pub fn new(bundle: &Bundle) -> Result<Renderer, RenderError> {
         let mut env = environment();
         for (name, source) in &bundle.templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| RenderError {
                     template: name.clone(),
+                    line: e.line().unwrap_or(0),
                     message: e.to_string(),
                 })?;
         }
-        Ok(Renderer { env })
+        let renderer = Renderer { env };
+        for a in sample::samples(bundle) {
+            for format in [Format::Html, Format::Markdown, Format::Text] {
+                for lang in Language::ALL {
+                    renderer.render(bundle, &a, format, lang)?;
+                }
+            }
+        }
+        Ok(renderer)
     }
 
     /// Renders `assessment` in `format` and `lang`.
@@ -203,7 +219,8 @@ impl Renderer {
     ) -> Result<String, RenderError> {
         let err = |e: minijinja::Error| RenderError {
             template: format.template().to_string(),
-            message: format!("{e:#}"),
+            line: e.line().unwrap_or(0),
+            message: e.detail().map_or_else(|| e.to_string(), str::to_string),
         };
         let template = self.env.get_template(format.template()).map_err(err)?;
         let view = view(bundle, assessment, lang);

@@ -1,8 +1,27 @@
 //! Euro amounts written in Finnish and Swedish text: `1 050 000 euroa`,
 //! `20.000,00 euron`, `2,27 miljoonaa euroa`, `500 €`, `28,1 milj. euroa`.
 
-/// Every euro amount in `text`, in text order.
+/// Largest amount read: a larger figure (no municipal decision comes near
+/// a thousand billion euros) is read as this, which keeps it large for the
+/// conditions while staying within the range they compute in.
+pub const MAX_EURO_AMOUNT: f64 = 1e15;
+
+/// Every euro amount in `text`, in text order, each at most
+/// [`MAX_EURO_AMOUNT`].
 pub fn euro_amounts(text: &str) -> Vec<f64> {
+    amounts(text)
+        .into_iter()
+        .map(|v| {
+            if v.is_finite() {
+                v.min(MAX_EURO_AMOUNT)
+            } else {
+                MAX_EURO_AMOUNT
+            }
+        })
+        .collect()
+}
+
+fn amounts(text: &str) -> Vec<f64> {
     let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
     for (i, raw) in words.iter().enumerate() {
@@ -24,11 +43,12 @@ pub fn euro_amounts(text: &str) -> Vec<f64> {
         let mut factor = 1.0;
         if end > 0 {
             let m = words[end - 1].trim_end_matches('.').to_lowercase();
-            if m.starts_with("miljoon") || m.starts_with("milj") || m.starts_with("miljon") {
-                factor = 1_000_000.0;
-                end -= 1;
-            } else if m.starts_with("miljard") {
+            // `miljardia` before `milj.`, which it also starts with
+            if m.starts_with("miljard") {
                 factor = 1_000_000_000.0;
+                end -= 1;
+            } else if m.starts_with("miljoon") || m.starts_with("milj") || m.starts_with("miljon") {
+                factor = 1_000_000.0;
                 end -= 1;
             } else if m == "tuhatta" || m == "tuhannen" || m == "tusen" || m == "t." {
                 factor = 1_000.0;
@@ -122,10 +142,22 @@ mod tests {
             ("kauppahinnalla 95 000 euroa.", 95_000.0),
             ("bidrag om 500 000 euro", 500_000.0),
             ("hinta 500€ kuussa", 500.0),
+            ("noin 2,5 miljardia euroa", 2_500_000_000.0),
+            ("1,2 miljarder euro", 1_200_000_000.0),
         ];
         for (text, want) in cases {
             assert_eq!(euro_amounts(text), vec![*want], "{text}");
         }
+    }
+
+    #[test]
+    fn reads_an_absurd_amount_as_the_largest_one() {
+        let nines = format!("avustusta {} euroa", "9".repeat(40));
+        assert_eq!(euro_amounts(&nines), vec![super::MAX_EURO_AMOUNT]);
+        assert_eq!(
+            euro_amounts("5 000 000 miljardia euroa"),
+            vec![super::MAX_EURO_AMOUNT]
+        );
     }
 
     #[test]

@@ -150,6 +150,55 @@ fn rules_check_names_file_line_and_fix_for_a_bad_rule() {
     );
 }
 
+#[test]
+fn a_template_that_cannot_render_fails_the_check_and_the_start() {
+    let dir = tempfile::tempdir().expect("tmp");
+    copy_dir(&root().join("rules"), dir.path());
+    // an unknown filter in a part only exempt items reach
+    let path = dir.path().join("templates/assessment.html.j2");
+    let template = std::fs::read_to_string(&path).expect("read");
+    let (line, _) = template
+        .lines()
+        .enumerate()
+        .find(|(_, l)| l.contains("screening.exemption.label"))
+        .expect("the template shows the exemption");
+    std::fs::write(
+        &path,
+        template.replace(
+            "screening.exemption.label",
+            "screening.exemption.label | shout",
+        ),
+    )
+    .expect("write");
+    let out = eva()
+        .args(["rules", "check"])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!(
+            "templates/assessment.html.j2:{}: filter shout is unknown",
+            line + 1
+        )),
+        "{err}"
+    );
+    let out = eva()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{}", free_port()),
+            "--rules",
+        ])
+        .arg(dir.path())
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("filter shout is unknown"), "{err}");
+}
+
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for entry in std::fs::read_dir(from).expect("read") {
@@ -170,7 +219,7 @@ fn serve_logs_plain_text_when_stderr_is_not_a_terminal() {
         &format!("127.0.0.1:{}", free_port()),
         std::process::Stdio::piped(),
     );
-    let stderr = server.0.stderr.take().expect("stderr");
+    let stderr = server.stderr();
     let line = BufReader::new(stderr)
         .lines()
         .map(|l| l.expect("log line"))

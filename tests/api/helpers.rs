@@ -3,7 +3,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 
+use std::time::{Duration, Instant};
+
+use eva::api::pb::assessment_service_client::AssessmentServiceClient;
 use eva::api::{Core, pb};
+use eva::app::ServerLimits;
 use eva::rules::{Bundle, DirSource, Limits};
 use tonic::transport::Channel;
 
@@ -12,8 +16,27 @@ pub fn root() -> PathBuf {
 }
 
 pub fn core() -> Core {
+    core_with(Limits::default())
+}
+
+/// The default bundle with other limits on drafts.
+pub fn core_with(limits: Limits) -> Core {
     let bundle = Bundle::load(&DirSource::new(root().join("rules"))).expect("default bundle loads");
-    Core::new(bundle, Limits::default()).expect("templates compile")
+    Core::new(bundle, limits).expect("templates compile")
+}
+
+/// Limits for a server whose drafts may carry `max_text_bytes` of text.
+pub fn large_text(max_text_bytes: usize) -> (Limits, ServerLimits) {
+    (
+        Limits {
+            max_text_bytes,
+            ..Limits::default()
+        },
+        ServerLimits {
+            max_message_bytes: ServerLimits::message_bytes_for(max_text_bytes),
+            ..ServerLimits::default()
+        },
+    )
 }
 
 /// A running server on a loopback port; stops when dropped.
@@ -32,14 +55,22 @@ impl Drop for TestServer {
 
 impl TestServer {
     pub async fn start() -> TestServer {
+        TestServer::start_with(ServerLimits::default()).await
+    }
+
+    pub async fn start_with(limits: ServerLimits) -> TestServer {
+        TestServer::start_core(core(), limits).await
+    }
+
+    pub async fn start_core(core: Core, limits: ServerLimits) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let core = Arc::new(core());
+        let core = Arc::new(core);
         tokio::spawn(async move {
-            eva::app::run(listener, core, async {
+            eva::app::run_with_limits(listener, core, limits, async {
                 let _ = rx.await;
             })
             .await
@@ -57,6 +88,13 @@ impl TestServer {
             .connect()
             .await
             .expect("connect")
+    }
+
+    /// An assessment client that sends and takes messages of any size.
+    pub async fn client(&self) -> AssessmentServiceClient<Channel> {
+        AssessmentServiceClient::new(self.channel().await)
+            .max_decoding_message_size(usize::MAX)
+            .max_encoding_message_size(usize::MAX)
     }
 }
 
@@ -140,28 +178,167 @@ pub fn free_port() -> u16 {
 
 /// `eva serve` as a process on `addr` (set through EVA_LISTEN, as operators
 /// do); killed when dropped.
-pub struct ServeProcess(pub Child);
+pub struct ServeProcess(Option<Child>);
 
 impl ServeProcess {
     pub fn start(addr: &str, stderr: Stdio) -> ServeProcess {
-        ServeProcess(
-            Command::new(env!("CARGO_BIN_EXE_eva"))
+        ServeProcess::start_with(addr, &[], stderr)
+    }
+
+    /// `eva serve` with more flags, waited for until it listens.
+    pub fn start_with(addr: &str, args: &[&str], stderr: Stdio) -> ServeProcess {
+        ServeProcess::command(addr, Command::new(env!("CARGO_BIN_EXE_eva")), args, stderr)
+    }
+
+    /// `eva serve` run by `program` (such as `prlimit … --` with the `eva`
+    /// binary as its last argument), waited for until it listens.
+    pub fn command(addr: &str, mut program: Command, args: &[&str], stderr: Stdio) -> ServeProcess {
+        let process = ServeProcess(Some(
+            program
                 .arg("serve")
+                .args(args)
                 .env("EVA_LISTEN", addr)
                 .current_dir(root())
                 .stdout(Stdio::null())
                 .stderr(stderr)
                 .spawn()
                 .expect("eva serve starts"),
-        )
+        ));
+        wait_listening(addr);
+        process
+    }
+
+    fn child(&mut self) -> &mut Child {
+        self.0.as_mut().expect("the server runs")
+    }
+
+    pub fn pid(&mut self) -> u32 {
+        self.child().id()
+    }
+
+    /// The server's stderr, when it was piped.
+    pub fn stderr(&mut self) -> std::process::ChildStderr {
+        self.child().stderr.take().expect("stderr is piped")
+    }
+
+    /// Sends SIGTERM, as a service manager stops the server, and waits up
+    /// to `within` for it to exit; returns its exit status and, when it was
+    /// piped, what it wrote to stderr.
+    pub fn stop(mut self, within: Duration) -> (std::process::ExitStatus, String) {
+        use std::io::Read;
+        let mut child = self.0.take().expect("the server runs");
+        let stderr = child.stderr.take().map(|mut s| {
+            std::thread::spawn(move || {
+                let mut out = String::new();
+                let _ = s.read_to_string(&mut out);
+                out
+            })
+        });
+        let sent = Command::new("kill")
+            .args(["-TERM", &child.id().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+        let deadline = Instant::now() + within;
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                break status;
+            }
+            if Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("eva serve did not exit within {within:?} of SIGTERM");
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let log = stderr
+            .map(|t| t.join().expect("stderr reader"))
+            .unwrap_or_default();
+        (status, log)
     }
 }
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
+        if let Some(mut child) = self.0.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
     }
+}
+
+/// Whether python3 with grpcio is here; under CI it must be.
+pub fn python_ready() -> bool {
+    let ready = Command::new("python3")
+        .args(["-c", "import grpc, grpc_reflection, grpc_health"])
+        .status()
+        .is_ok_and(|s| s.success());
+    if !ready {
+        assert!(
+            std::env::var("CI").map_or(true, |v| v != "true"),
+            "python3 with grpcio, grpcio-reflection and grpcio-health-checking is needed under CI"
+        );
+        eprintln!("skipped: pip install grpcio grpcio-reflection grpcio-health-checking");
+    }
+    ready
+}
+
+/// Waits until something accepts connections on `addr`.
+pub fn wait_listening(addr: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::net::TcpStream::connect(addr).is_err() {
+        assert!(
+            Instant::now() < deadline,
+            "eva serve did not listen on {addr}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// CPU time (user and system) a process has used so far, from `/proc`.
+pub fn cpu_time(pid: u32) -> Duration {
+    static TICKS: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let ticks = *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse().ok())
+            .unwrap_or(100)
+    });
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc/PID/stat");
+    // fields after the command name, which is in parentheses
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let used: u64 =
+        fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
+    Duration::from_millis(used * 1000 / ticks)
+}
+
+/// A valid Finnish draft of about `bytes` bytes of text in at most 200
+/// sections: a school closure whose reasoning goes on and on.
+pub fn big_draft(bytes: usize) -> pb::DraftDecision {
+    let mut draft = fixture("school_closure.json");
+    let paragraph = "Oppilasmäärä on laskenut ja koulumatkat pitenevät noin 12 kilometriä. \
+        Koulukuljetus järjestetään, ja päiväkodin sekä kirjaston aukioloajat muuttuvat. \
+        Lasten ja nuorten näkemykset on selvitetty kyselyllä, ja asukkaita on kuultu. ";
+    let sections = 200usize.min(bytes / 1000).max(1);
+    let per_section = bytes / sections;
+    let text = paragraph.repeat(per_section / paragraph.len() + 1);
+    let mut end = per_section.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let text = &text[..end];
+    while draft.sections.len() < sections {
+        draft.sections.push(pb::Section {
+            kind: pb::SectionKind::Reasoning as i32,
+            heading: "Perustelut".into(),
+            text: text.to_string(),
+        });
+    }
+    draft
 }
 
 /// Asserts that a process succeeded, showing its stderr when it did not.
@@ -171,4 +348,89 @@ pub fn succeeded(out: &Output) {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// HTTP/2 without a gRPC client on top, for clients that misbehave.
+pub mod raw {
+    use bytes::Bytes;
+
+    /// An HTTP/2 connection to `addr`; its driver runs in the background.
+    pub async fn connect(addr: std::net::SocketAddr) -> h2::client::SendRequest<Bytes> {
+        let tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+        let (client, connection) = h2::client::handshake(tcp).await.expect("handshake");
+        tokio::spawn(async move {
+            let _ = connection.await;
+        });
+        client
+    }
+
+    /// The headers of a gRPC call to `method` (`/eva.v1.AssessmentService/Assess`).
+    pub fn request(addr: std::net::SocketAddr, method: &str) -> http::Request<()> {
+        http::Request::builder()
+            .method("POST")
+            .uri(format!("http://{addr}{method}"))
+            .header("content-type", "application/grpc")
+            .header("te", "trailers")
+            .body(())
+            .expect("request")
+    }
+
+    /// `message` framed as one gRPC message.
+    pub fn frame(message: &[u8]) -> Bytes {
+        let mut out = Vec::with_capacity(message.len() + 5);
+        out.push(0);
+        out.extend_from_slice(&(message.len() as u32).to_be_bytes());
+        out.extend_from_slice(message);
+        Bytes::from(out)
+    }
+
+    /// Sends one whole call and returns its `grpc-status` and `grpc-message`.
+    pub async fn call(
+        client: &mut h2::client::SendRequest<Bytes>,
+        addr: std::net::SocketAddr,
+        method: &str,
+        body: Bytes,
+    ) -> (i32, String) {
+        call_with(client, addr, method, body, None).await
+    }
+
+    /// As [`call`], with a `grpc-timeout` that, unlike a gRPC client's, only
+    /// the server enforces.
+    pub async fn call_with(
+        client: &mut h2::client::SendRequest<Bytes>,
+        addr: std::net::SocketAddr,
+        method: &str,
+        body: Bytes,
+        timeout: Option<std::time::Duration>,
+    ) -> (i32, String) {
+        let mut headers = request(addr, method);
+        if let Some(t) = timeout {
+            let value =
+                http::HeaderValue::from_str(&format!("{}m", t.as_millis().max(1))).expect("header");
+            headers.headers_mut().insert("grpc-timeout", value);
+        }
+        let mut ready = client.clone().ready().await.expect("ready");
+        let (response, mut send) = ready.send_request(headers, false).expect("send");
+        send.send_data(body, true).expect("data");
+        let response = response.await.expect("response");
+        let status = |h: &http::HeaderMap| {
+            h.get("grpc-status")
+                .map(|v| v.to_str().unwrap_or("").parse::<i32>().unwrap_or(-1))
+        };
+        let message = |h: &http::HeaderMap| {
+            h.get("grpc-message")
+                .map(|v| v.to_str().unwrap_or("").to_string())
+                .unwrap_or_default()
+        };
+        if let Some(code) = status(response.headers()) {
+            return (code, message(response.headers()));
+        }
+        let mut body = response.into_body();
+        while let Some(chunk) = body.data().await {
+            let chunk = chunk.expect("data");
+            let _ = body.flow_control().release_capacity(chunk.len());
+        }
+        let trailers = body.trailers().await.expect("trailers").unwrap_or_default();
+        (status(&trailers).unwrap_or(-1), message(&trailers))
+    }
 }

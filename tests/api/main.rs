@@ -5,8 +5,10 @@ mod helpers;
 
 mod cli;
 mod corpus;
+mod deadlines;
 mod eval;
 mod golden;
 mod grpc;
+mod limits;
 mod matching;
 mod python_client;

@@ -2,34 +2,16 @@
 //! an assessment from `eva serve` running as a process.
 
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
-use crate::helpers::{ServeProcess, free_port, root, succeeded};
+use crate::helpers::{ServeProcess, free_port, python_ready, root, succeeded};
 
 #[test]
 fn a_python_client_discovers_the_api_by_reflection_and_gets_an_assessment() {
-    let python_ready = Command::new("python3")
-        .args(["-c", "import grpc, grpc_reflection, grpc_health"])
-        .status()
-        .is_ok_and(|s| s.success());
-    if !python_ready {
-        assert!(
-            std::env::var("CI").map_or(true, |v| v != "true"),
-            "python3 with grpcio, grpcio-reflection and grpcio-health-checking is needed under CI"
-        );
-        eprintln!("skipped: pip install grpcio grpcio-reflection grpcio-health-checking");
+    if !python_ready() {
         return;
     }
     let addr = format!("127.0.0.1:{}", free_port());
     let _server = ServeProcess::start(&addr, Stdio::null());
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(
-            Instant::now() < deadline,
-            "eva serve did not listen on {addr}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let out = Command::new("python3")
         .arg("tests/e2e/reflection_client.py")
         .arg(&addr)
