@@ -221,10 +221,25 @@ impl ServeProcess {
         self.child().stderr.take().expect("stderr is piped")
     }
 
-    /// Sends SIGTERM, as a service manager stops the server, and waits up
-    /// to `within` for it to exit; returns its exit status and, when it was
-    /// piped, what it wrote to stderr.
+    /// Sends SIGTERM, as a service manager stops the server.
+    pub fn terminate(&mut self) {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .status()
+            .expect("kill runs");
+        assert!(sent.success());
+    }
+
+    /// Sends SIGTERM and waits up to `within` for the server to exit; see
+    /// [`ServeProcess::wait`].
     pub fn stop(mut self, within: Duration) -> (std::process::ExitStatus, String) {
+        self.terminate();
+        self.wait(within)
+    }
+
+    /// Waits up to `within` for the server to exit; returns its exit status
+    /// and, when it was piped, what it wrote to stderr.
+    pub fn wait(mut self, within: Duration) -> (std::process::ExitStatus, String) {
         use std::io::Read;
         let mut child = self.0.take().expect("the server runs");
         let stderr = child.stderr.take().map(|mut s| {
@@ -234,11 +249,6 @@ impl ServeProcess {
                 out
             })
         });
-        let sent = Command::new("kill")
-            .args(["-TERM", &child.id().to_string()])
-            .status()
-            .expect("kill runs");
-        assert!(sent.success());
         let deadline = Instant::now() + within;
         let status = loop {
             if let Some(status) = child.try_wait().expect("wait") {
@@ -247,7 +257,7 @@ impl ServeProcess {
             if Instant::now() > deadline {
                 let _ = child.kill();
                 let _ = child.wait();
-                panic!("eva serve did not exit within {within:?} of SIGTERM");
+                panic!("eva serve did not exit within {within:?}");
             }
             std::thread::sleep(Duration::from_millis(20));
         };

@@ -3,7 +3,9 @@
 
 mod helpers;
 
+mod abuse;
 mod cli;
+mod connections;
 mod corpus;
 mod deadlines;
 mod eval;
@@ -12,3 +14,5 @@ mod grpc;
 mod limits;
 mod matching;
 mod python_client;
+mod shutdown;
+mod streams;
