@@ -1,0 +1,289 @@
+//! Calls over gRPC on loopback against the real server, next to the same
+//! work in-process (decode, assess, encode): sequential calls and 32 in
+//! flight, with p50, p99 and throughput; then how the cost of one draft
+//! grows with its alternatives and its text. `cargo bench --bench grpc`.
+//!
+//! Sequential calls show the transport's own latency: a server whose
+//! sockets lack `TCP_NODELAY` adds some 40 ms to each (Nagle's algorithm
+//! meeting delayed acknowledgements).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use eva::api::pb::assessment_service_client::AssessmentServiceClient;
+use eva::api::{Core, pb};
+use eva::domain::Deadline;
+use eva::rules::{Bundle, DirSource, Limits};
+use prost::Message;
+
+const SEQUENTIAL: usize = 400;
+const IN_FLIGHT: usize = 32;
+const PER_TASK: usize = 40;
+
+fn core() -> Core {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let bundle = Bundle::load(&DirSource::new(root.join("rules")))
+        .unwrap_or_else(|e| panic!("the default bundle: {e}"));
+    Core::new(bundle, Limits::default()).unwrap_or_else(|e| panic!("templates: {e}"))
+}
+
+/// The median Helsinki draft by text size, or a fixture without the corpus.
+fn median_draft() -> pb::DraftDecision {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    if let Ok(docs) = eva::eval::read_corpus(&root.join(eva::eval::CORPUS_PATH)) {
+        let mut drafts: Vec<_> = docs
+            .values()
+            .map(|d| eva::eval::corpus_draft(d, "091"))
+            .collect();
+        drafts.sort_by_key(|d| d.text_bytes());
+        let d = &drafts[drafts.len() / 2];
+        return pb::DraftDecision {
+            tenant: d.tenant.clone(),
+            title: d.title.clone(),
+            language: d.language.clone(),
+            classification_code: d.classification_code.clone(),
+            sections: d
+                .sections
+                .iter()
+                .map(|s| pb::Section {
+                    kind: pb::SectionKind::Proposal as i32,
+                    heading: s.heading.clone(),
+                    text: s.text.clone(),
+                })
+                .collect(),
+            ..Default::default()
+        };
+    }
+    let text =
+        std::fs::read_to_string(root.join("tests/fixtures/school_closure.json")).expect("fixture");
+    serde_json::from_str(&text).expect("fixture draft")
+}
+
+struct Figures {
+    p50: Duration,
+    p99: Duration,
+    per_second: f64,
+}
+
+fn figures(mut latencies: Vec<Duration>, wall: Duration) -> Figures {
+    latencies.sort();
+    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
+    Figures {
+        p50: at(0.5),
+        p99: at(0.99),
+        per_second: latencies.len() as f64 / wall.as_secs_f64(),
+    }
+}
+
+fn row(what: &str, f: &Figures) {
+    println!(
+        "| {what} | {:.3} ms | {:.3} ms | {:.0} |",
+        f.p50.as_secs_f64() * 1e3,
+        f.p99.as_secs_f64() * 1e3,
+        f.per_second
+    );
+}
+
+/// Decode, assess, encode: what a call costs without the transport.
+fn in_process(core: &Core, bytes: &[u8]) -> usize {
+    let request = pb::AssessRequest::decode(bytes).expect("decodes");
+    let response = core
+        .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
+        .expect("assessed");
+    response.encode_to_vec().len()
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; a filter that is not ours skips us
+    if std::env::args()
+        .skip(1)
+        .any(|a| !a.starts_with('-') && !"grpc".contains(&a))
+    {
+        return;
+    }
+    let core = Arc::new(core());
+    let request = pb::AssessRequest {
+        draft: Some(median_draft()),
+        ..Default::default()
+    };
+    let bytes = request.encode_to_vec();
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    println!(
+        "draft of {} bytes; {threads} cores\n\n| calls | p50 | p99 | calls/s |\n|---|---|---|---|",
+        bytes.len()
+    );
+
+    // in-process, sequential
+    for _ in 0..50 {
+        in_process(&core, &bytes);
+    }
+    let started = Instant::now();
+    let latencies: Vec<Duration> = (0..SEQUENTIAL)
+        .map(|_| {
+            let t = Instant::now();
+            in_process(&core, &bytes);
+            t.elapsed()
+        })
+        .collect();
+    let sequential_local = figures(latencies, started.elapsed());
+    row("in-process, sequential", &sequential_local);
+
+    // in-process, one thread per core
+    let started = Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (core, bytes) = (core.clone(), bytes.clone());
+            std::thread::spawn(move || {
+                (0..IN_FLIGHT * PER_TASK / threads)
+                    .map(|_| {
+                        let t = Instant::now();
+                        in_process(&core, &bytes);
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let latencies = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("thread"))
+        .collect();
+    let parallel_local = figures(latencies, started.elapsed());
+    row(&format!("in-process, {threads} threads"), &parallel_local);
+
+    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let server_core = core.clone();
+        tokio::spawn(async move {
+            let _ = eva::app::run(listener, server_core, std::future::pending()).await;
+        });
+        let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect");
+        let client = AssessmentServiceClient::new(channel);
+
+        let mut c = client.clone();
+        for _ in 0..50 {
+            c.assess(request.clone()).await.expect("assessed");
+        }
+        let started = Instant::now();
+        let mut latencies = Vec::with_capacity(SEQUENTIAL);
+        for _ in 0..SEQUENTIAL {
+            let t = Instant::now();
+            c.assess(request.clone()).await.expect("assessed");
+            latencies.push(t.elapsed());
+        }
+        let sequential = figures(latencies, started.elapsed());
+        row("gRPC on loopback, sequential", &sequential);
+
+        let started = Instant::now();
+        let tasks: Vec<_> = (0..IN_FLIGHT)
+            .map(|_| {
+                let (mut c, r) = (client.clone(), request.clone());
+                tokio::spawn(async move {
+                    let mut latencies = Vec::with_capacity(PER_TASK);
+                    for _ in 0..PER_TASK {
+                        let t = Instant::now();
+                        c.assess(r.clone()).await.expect("assessed");
+                        latencies.push(t.elapsed());
+                    }
+                    latencies
+                })
+            })
+            .collect();
+        let mut latencies = Vec::new();
+        for t in tasks {
+            latencies.extend(t.await.expect("task"));
+        }
+        let parallel = figures(latencies, started.elapsed());
+        row(&format!("gRPC on loopback, {IN_FLIGHT} in flight"), &parallel);
+        println!(
+            "\ngRPC throughput with {IN_FLIGHT} in flight is {:.0} % of in-process on {threads} threads",
+            100.0 * parallel.per_second / parallel_local.per_second
+        );
+    });
+
+    scaling(&core);
+}
+
+/// In-process time of one draft as its alternatives and its text grow:
+/// constant per alternative and per kilobyte when the cost is linear.
+fn scaling(core: &Core) {
+    println!("\n| draft | time | per unit |\n|---|---|---|");
+    let base = median_draft();
+    for n in [1usize, 5, 20] {
+        let mut draft = base.clone();
+        draft.alternatives = (0..n)
+            .map(|i| pb::Alternative {
+                id: format!("A{i}"),
+                title: "Koulujen yhdistäminen".into(),
+                text: base
+                    .sections
+                    .iter()
+                    .map(|s| s.text.as_str())
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+                zero_option: i == 0,
+            })
+            .collect();
+        let t = time_one(core, draft);
+        println!(
+            "| {n} alternatives | {:.2} ms | {:.3} ms per alternative |",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e3 / n as f64
+        );
+    }
+    let paragraph = base
+        .sections
+        .iter()
+        .map(|s| s.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for kb in [100usize, 1000] {
+        let mut draft = base.clone();
+        let sections = 100;
+        let per = kb * 1000 / sections;
+        let text = paragraph.repeat(per / paragraph.len().max(1) + 1);
+        let mut end = per.min(text.len());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        draft.sections = (0..sections)
+            .map(|_| pb::Section {
+                kind: pb::SectionKind::Reasoning as i32,
+                heading: String::new(),
+                text: text[..end].to_string(),
+            })
+            .collect();
+        let t = time_one(core, draft);
+        println!(
+            "| {kb} kB of text | {:.2} ms | {:.3} ms per kB |",
+            t.as_secs_f64() * 1e3,
+            t.as_secs_f64() * 1e3 / kb as f64
+        );
+    }
+}
+
+/// The best of five in-process assessments of `draft`.
+fn time_one(core: &Core, draft: pb::DraftDecision) -> Duration {
+    let bytes = pb::AssessRequest {
+        draft: Some(draft),
+        ..Default::default()
+    }
+    .encode_to_vec();
+    (0..5)
+        .map(|_| {
+            let t = Instant::now();
+            in_process(core, &bytes);
+            t.elapsed()
+        })
+        .min()
+        .unwrap_or_default()
+}
