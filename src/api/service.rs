@@ -101,7 +101,8 @@ impl From<ApiError> for Status {
             ),
             ApiError::Cancelled => Status::cancelled("the request was cancelled"),
             other => {
-                tracing::error!(error = %other, "assessment failed");
+                let error = other.to_string();
+                tracing::error!(error = %printable(&error, 2000), "assessment failed");
                 Status::internal(
                     "the assessment could not be completed; the service log has the details",
                 )
