@@ -49,6 +49,31 @@ pub struct ConnectionLimits {
     pub shutdown_grace: Duration,
 }
 
+/// What the connections serve: gRPC routes behind the deadline layer.
+pub trait GrpcService:
+    tower::Service<
+        http::Request<Body>,
+        Response = http::Response<Body>,
+        Error = Infallible,
+        Future: Send + 'static,
+    > + Clone
+    + Send
+    + 'static
+{
+}
+
+impl<S> GrpcService for S where
+    S: tower::Service<
+            http::Request<Body>,
+            Response = http::Response<Body>,
+            Error = Infallible,
+            Future: Send + 'static,
+        > + Clone
+        + Send
+        + 'static
+{
+}
+
 /// Length of the HTTP/2 client connection preface.
 const PREFACE_LEN: u64 = 24;
 /// First and longest pause after an accept error.
@@ -57,18 +82,12 @@ const ACCEPT_BACKOFF: (Duration, Duration) = (Duration::from_millis(5), Duration
 /// Serves `service` on connections from `listener` until `shutdown`
 /// completes; then stops accepting, lets calls in progress finish for the
 /// grace period, closes what is still open and returns.
-pub async fn serve<S>(
+pub async fn serve(
     listener: TcpListener,
-    service: S,
+    service: impl GrpcService,
     limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
-) where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+) {
     let mut builder = http2::Builder::new(TokioExecutor::new());
     builder
         .timer(TokioTimer::new())
@@ -160,21 +179,15 @@ fn is_per_connection(e: &io::Error) -> bool {
     )
 }
 
-async fn serve_connection<S>(
+async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
-    service: S,
+    service: impl GrpcService,
     builder: Arc<http2::Builder<TokioExecutor>>,
     mut drain: watch::Receiver<bool>,
     _permit: OwnedSemaphorePermit,
     limits: ConnectionLimits,
-) where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
-{
+) {
     let read = Arc::new(AtomicU64::new(0));
     let activity = Arc::new(Activity::new());
     let io = TokioIo::new(Counted {
@@ -280,11 +293,7 @@ type BoxFuture<T> = Pin<Box<dyn Future<Output = T> + Send>>;
 
 impl<S, B> tower::Service<http::Request<B>> for Tracked<S>
 where
-    S: tower::Service<http::Request<Body>, Response = http::Response<Body>, Error = Infallible>
-        + Clone
-        + Send
-        + 'static,
-    S::Future: Send + 'static,
+    S: GrpcService,
     B: http_body::Body<Data = bytes::Bytes> + Send + 'static,
     B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
 {

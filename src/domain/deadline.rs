@@ -1,7 +1,8 @@
 //! When work on a request must stop: at its deadline, or as soon as nobody
-//! waits for the answer. The engine checks between its phases, per rule and
-//! per alternative, so a request that timed out stops using the CPU within
-//! a few milliseconds instead of running to the end unseen.
+//! waits for the answer. The engine checks between its phases, per rule,
+//! per section of text and per alternative, so a request that timed out
+//! stops using the CPU at the next check instead of running to the end
+//! unseen.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -54,6 +54,26 @@ fn check_short(v: &mut Violations, field: &str, value: &str, limits: &Limits) ->
     true
 }
 
+/// A list of `len` entries over `max`: reported once on `field`; `true`
+/// when it is, and the list is not read further.
+fn too_many(
+    v: &mut Violations,
+    field: &str,
+    len: usize,
+    max: usize,
+    noun: &str,
+    hint: &str,
+) -> bool {
+    if len <= max {
+        return false;
+    }
+    v.add(
+        field,
+        format!("has {len} {noun}, over the limit of {max}; {hint}"),
+    );
+    true
+}
+
 fn check_title(v: &mut Violations, draft: &Draft, limits: &Limits) {
     if draft.title.trim().is_empty() {
         v.add("draft.title", "is empty; give the title of the agenda item");
@@ -70,15 +90,14 @@ fn check_title(v: &mut Violations, draft: &Draft, limits: &Limits) {
 }
 
 fn check_sections(v: &mut Violations, draft: &Draft, limits: &Limits) {
-    if draft.sections.len() > limits.max_sections {
-        v.add(
-            "draft.sections",
-            format!(
-                "has {} sections, over the limit of {}; send the decision's own sections without attachments",
-                draft.sections.len(),
-                limits.max_sections
-            ),
-        );
+    if too_many(
+        v,
+        "draft.sections",
+        draft.sections.len(),
+        limits.max_sections,
+        "sections",
+        "send the decision's own sections without attachments",
+    ) {
         return;
     }
     if draft.sections.iter().all(|s| s.text.trim().is_empty()) {
@@ -171,15 +190,14 @@ fn check_text_size(v: &mut Violations, draft: &Draft, limits: &Limits) {
 }
 
 fn check_groups(v: &mut Violations, bundle: &Bundle, draft: &Draft, limits: &Limits) {
-    if draft.affected_groups.len() > limits.max_list_items {
-        v.add(
-            "draft.affected_groups",
-            format!(
-                "lists {} groups, over the limit of {}; ListTaxonomy gives the ids",
-                draft.affected_groups.len(),
-                limits.max_list_items
-            ),
-        );
+    if too_many(
+        v,
+        "draft.affected_groups",
+        draft.affected_groups.len(),
+        limits.max_list_items,
+        "groups",
+        "name each affected group once; ListTaxonomy gives the ids",
+    ) {
         return;
     }
     for (i, g) in draft.affected_groups.iter().enumerate() {
@@ -196,15 +214,14 @@ fn check_groups(v: &mut Violations, bundle: &Bundle, draft: &Draft, limits: &Lim
 }
 
 fn check_areas(v: &mut Violations, draft: &Draft, limits: &Limits) {
-    if draft.affected_areas.len() > limits.max_list_items {
-        v.add(
-            "draft.affected_areas",
-            format!(
-                "lists {} areas, over the limit of {}; name the districts or villages the decision touches",
-                draft.affected_areas.len(),
-                limits.max_list_items
-            ),
-        );
+    if too_many(
+        v,
+        "draft.affected_areas",
+        draft.affected_areas.len(),
+        limits.max_list_items,
+        "areas",
+        "name the districts or villages the decision touches",
+    ) {
         return;
     }
     for (i, a) in draft.affected_areas.iter().enumerate() {
@@ -213,15 +230,14 @@ fn check_areas(v: &mut Violations, draft: &Draft, limits: &Limits) {
 }
 
 fn check_facts(v: &mut Violations, bundle: &Bundle, draft: &Draft, limits: &Limits) {
-    if draft.facts.len() > limits.max_list_items {
-        v.add(
-            "draft.facts",
-            format!(
-                "has {} facts, over the limit of {}; GetBundleInfo lists the facts the bundle declares",
-                draft.facts.len(),
-                limits.max_list_items
-            ),
-        );
+    if too_many(
+        v,
+        "draft.facts",
+        draft.facts.len(),
+        limits.max_list_items,
+        "facts",
+        "GetBundleInfo lists the facts the bundle declares",
+    ) {
         return;
     }
     for (name, value) in &draft.facts {
@@ -305,15 +321,14 @@ pub(crate) fn parse_decision_date(date: &str) -> Option<time::Date> {
 }
 
 fn check_alternatives(v: &mut Violations, draft: &Draft, limits: &Limits) {
-    if draft.alternatives.len() > limits.max_alternatives {
-        v.add(
-            "draft.alternatives",
-            format!(
-                "has {} alternatives, over the limit of {}; describe the main alternatives and the zero option",
-                draft.alternatives.len(),
-                limits.max_alternatives
-            ),
-        );
+    if too_many(
+        v,
+        "draft.alternatives",
+        draft.alternatives.len(),
+        limits.max_alternatives,
+        "alternatives",
+        "describe the main alternatives and the zero option",
+    ) {
         return;
     }
     let mut ids = BTreeSet::new();

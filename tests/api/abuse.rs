@@ -12,16 +12,9 @@ use prost::Message;
 use tokio::io::AsyncWriteExt;
 use tonic::Code;
 
-use crate::helpers::{TestServer, big_draft, fixture, raw};
+use crate::helpers::{TestServer, big_draft, fixture, raw, request};
 
 const ASSESS: &str = "/eva.v1.AssessmentService/Assess";
-
-fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
-    pb::AssessRequest {
-        draft: Some(draft),
-        ..Default::default()
-    }
-}
 
 /// Repeats `attack` until `stop`, counting rounds.
 fn flood<F, Fut>(

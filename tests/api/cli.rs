@@ -129,13 +129,7 @@ fn rules_check_names_file_line_and_fix_for_a_bad_rule() {
         "rules:\n  - id: broken.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n    when: \"'school' in concpets\"\n    impacts:\n      - determinant: happiness\n        direction: positive\n        magnitude: minor\n        likelihood: likely\n        horizon: budget_year\n        rationale: {fi: a, sv: b, en: c}\n",
     )
     .expect("write");
-    let out = eva()
-        .args(["rules", "check"])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = rules_check_fails(dir.path());
     assert!(
         err.contains(
             "rules/broken.yaml:7: unknown determinant `happiness`; use an id from taxonomy.yaml"
@@ -170,13 +164,7 @@ fn a_template_that_cannot_render_fails_the_check_and_the_start() {
         ),
     )
     .expect("write");
-    let out = eva()
-        .args(["rules", "check"])
-        .arg(dir.path())
-        .output()
-        .expect("runs");
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = rules_check_fails(dir.path());
     assert!(
         err.contains(&format!(
             "templates/assessment.html.j2:{}: filter shout is unknown",
@@ -197,6 +185,17 @@ fn a_template_that_cannot_render_fails_the_check_and_the_start() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("filter shout is unknown"), "{err}");
+}
+
+/// What `eva rules check` prints on stderr for a bundle it must refuse.
+fn rules_check_fails(dir: &std::path::Path) -> String {
+    let out = eva()
+        .args(["rules", "check"])
+        .arg(dir)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 fn copy_dir(from: &std::path::Path, to: &std::path::Path) {

@@ -13,17 +13,10 @@ use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tonic::Code;
 
-use crate::helpers::{ServeProcess, TestServer, cpu_time, fixture, free_port, raw};
+use crate::helpers::{ServeProcess, TestServer, cpu_time, fixture, free_port, raw, request};
 
 /// The HTTP/2 client preface and an empty SETTINGS frame.
 const PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n\x00\x00\x00\x04\x00\x00\x00\x00\x00";
-
-fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
-    pb::AssessRequest {
-        draft: Some(draft),
-        ..Default::default()
-    }
-}
 
 /// Reads until the server closes the connection; panics if it does not
 /// within 20 s.

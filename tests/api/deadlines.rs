@@ -5,15 +5,14 @@
 //! never a tight wall-clock figure.
 
 use std::process::Stdio;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use eva::api::pb;
-use eva::api::pb::assessment_service_client::AssessmentServiceClient;
 use tonic::Code;
-use tonic::transport::Channel;
 
 use crate::helpers::{
-    ServeProcess, TestServer, big_draft, core_with, cpu_time, free_port, large_text, raw,
+    LARGE, ServeProcess, TestServer, big_draft, client_at, core_with, cpu_time, free_port,
+    large_text, raw, slow_draft_by_cpu, slow_draft_by_wall,
 };
 
 const ASSESS: &str = "/eva.v1.AssessmentService/Assess";
@@ -34,10 +33,6 @@ async fn server_status(
     raw::call_with(&mut h2, addr, ASSESS, raw::frame(&body), Some(timeout)).await
 }
 
-/// Text a calibrating server accepts, so that a draft can be made slow
-/// enough to measure even in an optimised build.
-const LARGE: usize = 32 << 20;
-
 fn request(
     draft: pb::DraftDecision,
     timeout: Option<Duration>,
@@ -52,34 +47,6 @@ fn request(
     r
 }
 
-/// A draft whose assessment costs at least 300 ms by `measure`, and that
-/// cost: the draft grows fourfold until it does.
-async fn slow_draft<F, Fut>(mut measure: F) -> (pb::DraftDecision, Duration)
-where
-    F: FnMut(pb::DraftDecision) -> Fut,
-    Fut: std::future::Future<Output = Duration>,
-{
-    let mut bytes = 200_000;
-    loop {
-        let draft = big_draft(bytes);
-        let cost = measure(draft.clone()).await;
-        if cost >= Duration::from_millis(300) || bytes * 4 > LARGE / 2 {
-            return (draft, cost);
-        }
-        bytes *= 4;
-    }
-}
-
-/// Wall time of one call that must succeed.
-async fn wall_time(
-    client: &mut AssessmentServiceClient<Channel>,
-    draft: pb::DraftDecision,
-) -> Duration {
-    let started = Instant::now();
-    client.assess(request(draft, None)).await.expect("assessed");
-    started.elapsed()
-}
-
 #[test]
 fn a_call_past_its_deadline_is_answered_and_its_work_stops() {
     let addr = format!("127.0.0.1:{}", free_port());
@@ -92,23 +59,8 @@ fn a_call_past_its_deadline_is_answered_and_its_work_stops() {
     let pid = server.pid();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect");
-        let client = AssessmentServiceClient::new(channel)
-            .max_encoding_message_size(usize::MAX)
-            .max_decoding_message_size(usize::MAX);
-        let (draft, cost) = slow_draft(|d| {
-            let mut c = client.clone();
-            async move {
-                let before = cpu_time(pid);
-                c.assess(request(d, None)).await.expect("assessed");
-                cpu_time(pid) - before
-            }
-        })
-        .await;
+        let client = client_at(&addr).await;
+        let (draft, cost) = slow_draft_by_cpu(&client, pid).await;
         let before = cpu_time(pid);
         let addr: std::net::SocketAddr = addr.parse().expect("addr");
         let calls: Vec<_> = (0..4)
@@ -135,11 +87,7 @@ async fn waiting_for_a_slot_counts_against_the_deadline() {
     server_limits.calls.max_concurrent_assessments = 1;
     let server = TestServer::start_core(core_with(limits), server_limits).await;
     let client = server.client().await;
-    let (draft, cost) = slow_draft(|d| {
-        let mut c = client.clone();
-        async move { wall_time(&mut c, d).await }
-    })
-    .await;
+    let (draft, cost) = slow_draft_by_wall(&client).await;
     let busy: Vec<_> = (0..3)
         .map(|_| {
             let mut c = client.clone();
@@ -170,11 +118,7 @@ async fn the_shorter_of_the_servers_and_the_clients_deadline_applies() {
     let (limits, server_limits) = large_text(LARGE);
     let calibration = TestServer::start_core(core_with(limits), server_limits).await;
     let mut client = calibration.client().await;
-    let (draft, cost) = slow_draft(|d| {
-        let mut c = client.clone();
-        async move { wall_time(&mut c, d).await }
-    })
-    .await;
+    let (draft, cost) = slow_draft_by_wall(&client).await;
 
     // the server's timeout is the shorter: the client's long one does not extend it
     let mut short = server_limits;

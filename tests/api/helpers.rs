@@ -92,9 +92,7 @@ impl TestServer {
 
     /// An assessment client that sends and takes messages of any size.
     pub async fn client(&self) -> AssessmentServiceClient<Channel> {
-        AssessmentServiceClient::new(self.channel().await)
-            .max_decoding_message_size(usize::MAX)
-            .max_encoding_message_size(usize::MAX)
+        client_at(&self.addr.to_string()).await
     }
 }
 
@@ -324,6 +322,111 @@ pub fn cpu_time(pid: u32) -> Duration {
     let used: u64 =
         fields[11].parse::<u64>().expect("utime") + fields[12].parse::<u64>().expect("stime");
     Duration::from_millis(used * 1000 / ticks)
+}
+
+/// The text a server for [`slow_draft`] must accept, so that a draft can
+/// be made slow enough to measure even in an optimised build.
+pub const LARGE: usize = 32 << 20;
+
+/// A draft whose assessment costs at least 300 ms by `measure` (wall or
+/// CPU time), and that cost: the draft grows fourfold until it does.
+pub async fn slow_draft<F, Fut>(mut measure: F) -> (pb::DraftDecision, Duration)
+where
+    F: FnMut(pb::DraftDecision) -> Fut,
+    Fut: std::future::Future<Output = Duration>,
+{
+    let mut bytes = 200_000;
+    loop {
+        let draft = big_draft(bytes);
+        let cost = measure(draft.clone()).await;
+        if cost >= Duration::from_millis(300) || bytes * 4 > LARGE / 2 {
+            return (draft, cost);
+        }
+        bytes *= 4;
+    }
+}
+
+/// An assessment client of the server at `addr`, for messages of any size.
+pub async fn client_at(addr: &str) -> AssessmentServiceClient<Channel> {
+    let channel = Channel::from_shared(format!("http://{addr}"))
+        .expect("uri")
+        .connect()
+        .await
+        .expect("connect");
+    AssessmentServiceClient::new(channel)
+        .max_decoding_message_size(usize::MAX)
+        .max_encoding_message_size(usize::MAX)
+}
+
+/// A draft that costs the server process `pid` at least 300 ms of CPU,
+/// and that cost; see [`slow_draft`].
+pub async fn slow_draft_by_cpu(
+    client: &AssessmentServiceClient<Channel>,
+    pid: u32,
+) -> (pb::DraftDecision, Duration) {
+    slow_draft(|d| {
+        let mut c = client.clone();
+        async move {
+            let before = cpu_time(pid);
+            c.assess(request(d)).await.expect("assessed");
+            cpu_time(pid) - before
+        }
+    })
+    .await
+}
+
+/// A draft that takes the server behind `client` at least 300 ms of wall
+/// time, and that time; see [`slow_draft`].
+pub async fn slow_draft_by_wall(
+    client: &AssessmentServiceClient<Channel>,
+) -> (pb::DraftDecision, Duration) {
+    slow_draft(|d| {
+        let mut c = client.clone();
+        async move {
+            let started = Instant::now();
+            c.assess(request(d)).await.expect("assessed");
+            started.elapsed()
+        }
+    })
+    .await
+}
+
+/// Sends `request` on an open stream and waits for its response.
+pub async fn round_trip(
+    tx: &tokio::sync::mpsc::Sender<pb::AssessRequest>,
+    responses: &mut tonic::Streaming<pb::AssessResponse>,
+    request: pb::AssessRequest,
+) -> pb::AssessResponse {
+    tx.send(request).await.expect("send");
+    responses
+        .message()
+        .await
+        .expect("a response")
+        .expect("the stream goes on")
+}
+
+/// An assess request for `draft`, with nothing else.
+pub fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
+    pb::AssessRequest {
+        draft: Some(draft),
+        ..Default::default()
+    }
+}
+
+/// An open `AssessStream`: the sender of its requests and its responses.
+pub async fn open_stream(
+    client: &mut AssessmentServiceClient<Channel>,
+) -> (
+    tokio::sync::mpsc::Sender<pb::AssessRequest>,
+    tonic::Streaming<pb::AssessResponse>,
+) {
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    let responses = client
+        .assess_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
+        .await
+        .expect("stream")
+        .into_inner();
+    (tx, responses)
 }
 
 /// A valid Finnish draft of about `bytes` bytes of text in at most 200

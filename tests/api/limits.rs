@@ -10,15 +10,8 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::helpers::{
-    ServeProcess, TestServer, fixture, free_port, python_ready, raw, root, succeeded,
+    ServeProcess, TestServer, fixture, free_port, python_ready, raw, request, root, succeeded,
 };
-
-fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
-    pb::AssessRequest {
-        draft: Some(draft),
-        ..Default::default()
-    }
-}
 
 /// The fields of an INVALID_ARGUMENT answer, in order.
 async fn rejected_fields(server: &TestServer, request: pb::AssessRequest) -> Vec<(String, String)> {
@@ -159,7 +152,7 @@ async fn drafts_over_a_limit_are_refused_on_the_field_to_fix() {
             Box::new(|r| {
                 r.draft.as_mut().expect("draft").affected_groups = vec!["children".into(); 65]
             }),
-            "lists 65 groups, over the limit of 64",
+            "has 65 groups, over the limit of 64",
         ),
         (
             "draft.case_id",

@@ -5,20 +5,12 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
 use tonic::transport::Channel;
 use tonic_health::pb::health_check_response::ServingStatus;
 use tonic_health::pb::health_client::HealthClient;
 
-use crate::helpers::{ServeProcess, fixture, free_port, raw};
-
-fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
-    pb::AssessRequest {
-        draft: Some(draft),
-        ..Default::default()
-    }
-}
+use crate::helpers::{ServeProcess, fixture, free_port, open_stream, raw, request, round_trip};
 
 #[test]
 fn idle_connections_and_open_streams_are_closed_after_the_grace_period() {
@@ -62,22 +54,10 @@ fn a_call_in_progress_finishes_during_the_grace_period() {
             .await
             .expect("connect")
     });
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let (mut responses, mut watch) = runtime.block_on(async {
+    let (tx, mut responses, mut watch) = runtime.block_on(async {
         let mut client = AssessmentServiceClient::new(channel.clone());
-        let mut responses = client
-            .assess_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
-            .await
-            .expect("stream")
-            .into_inner();
-        tx.send(request(fixture("zoning.json")))
-            .await
-            .expect("send");
-        responses
-            .message()
-            .await
-            .expect("first")
-            .expect("a response");
+        let (tx, mut responses) = open_stream(&mut client).await;
+        round_trip(&tx, &mut responses, request(fixture("zoning.json"))).await;
         // as a load balancer watches the service's health
         let mut watch = HealthClient::new(channel)
             .watch(tonic_health::pb::HealthCheckRequest {
@@ -88,7 +68,7 @@ fn a_call_in_progress_finishes_during_the_grace_period() {
             .into_inner();
         let serving = watch.message().await.expect("health").expect("status");
         assert_eq!(serving.status, ServingStatus::Serving as i32);
-        (responses, watch)
+        (tx, responses, watch)
     });
     server.terminate();
     runtime.block_on(async {
@@ -96,14 +76,7 @@ fn a_call_in_progress_finishes_during_the_grace_period() {
         assert_eq!(status.status, ServingStatus::NotServing as i32);
         drop(watch);
         // the stream open before the signal is still served
-        tx.send(request(fixture("school_closure.json")))
-            .await
-            .expect("send");
-        responses
-            .message()
-            .await
-            .expect("served during the grace period")
-            .expect("a response");
+        round_trip(&tx, &mut responses, request(fixture("school_closure.json"))).await;
         drop(tx);
         assert!(responses.message().await.expect("ended").is_none());
     });

@@ -11,34 +11,9 @@ use tonic::Code;
 use tonic::transport::Channel;
 
 use crate::helpers::{
-    ServeProcess, TestServer, big_draft, core_with, cpu_time, fixture, free_port, large_text, raw,
+    LARGE, ServeProcess, TestServer, client_at, core_with, cpu_time, fixture, free_port,
+    large_text, open_stream, raw, request, round_trip, slow_draft_by_cpu, slow_draft_by_wall,
 };
-
-const LARGE: usize = 32 << 20;
-
-fn request(draft: pb::DraftDecision) -> pb::AssessRequest {
-    pb::AssessRequest {
-        draft: Some(draft),
-        ..Default::default()
-    }
-}
-
-/// A draft whose assessment costs at least 300 ms by `measure`, and that cost.
-async fn slow_draft<F, Fut>(mut measure: F) -> (pb::DraftDecision, Duration)
-where
-    F: FnMut(pb::DraftDecision) -> Fut,
-    Fut: std::future::Future<Output = Duration>,
-{
-    let mut bytes = 200_000;
-    loop {
-        let draft = big_draft(bytes);
-        let cost = measure(draft.clone()).await;
-        if cost >= Duration::from_millis(300) || bytes * 4 > LARGE / 2 {
-            return (draft, cost);
-        }
-        bytes *= 4;
-    }
-}
 
 /// Sends `requests` on one stream and collects the answers.
 async fn stream(
@@ -68,23 +43,8 @@ fn streamed_items_share_the_assessment_slots() {
     let pid = server.pid();
     let runtime = tokio::runtime::Runtime::new().expect("runtime");
     runtime.block_on(async {
-        let channel = Channel::from_shared(format!("http://{addr}"))
-            .expect("uri")
-            .connect()
-            .await
-            .expect("connect");
-        let client = AssessmentServiceClient::new(channel)
-            .max_encoding_message_size(usize::MAX)
-            .max_decoding_message_size(usize::MAX);
-        let (draft, _) = slow_draft(|d| {
-            let mut c = client.clone();
-            async move {
-                let before = cpu_time(pid);
-                c.assess(request(d)).await.expect("assessed");
-                cpu_time(pid) - before
-            }
-        })
-        .await;
+        let client = client_at(&addr).await;
+        let (draft, _) = slow_draft_by_cpu(&client, pid).await;
         let (cpu, wall) = (cpu_time(pid), Instant::now());
         let streams: Vec<_> = (0..3)
             .map(|_| {
@@ -109,38 +69,16 @@ fn streamed_items_share_the_assessment_slots() {
 async fn each_streamed_item_has_the_request_timeout_from_its_arrival() {
     let (limits, server_limits) = large_text(LARGE);
     let calibration = TestServer::start_core(core_with(limits), server_limits).await;
-    let (draft, cost) = slow_draft(|d| {
-        let mut c = AssessmentServiceClient::new(futures_channel(&calibration));
-        async move {
-            let started = Instant::now();
-            c.assess(request(d)).await.expect("assessed");
-            started.elapsed()
-        }
-    })
-    .await;
+    let (draft, cost) = slow_draft_by_wall(&calibration.client().await).await;
     let mut short = server_limits;
     short.calls.request_timeout = cost / 4;
     let server = TestServer::start_core(core_with(limits), short).await;
 
     // small items spread over more than the request timeout are all served
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let mut responses = server
-        .client()
-        .await
-        .assess_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
-        .await
-        .expect("stream")
-        .into_inner();
+    let (tx, mut responses) = open_stream(&mut server.client().await).await;
     let started = Instant::now();
     for _ in 0..4 {
-        tx.send(request(fixture("zoning.json")))
-            .await
-            .expect("send");
-        responses
-            .message()
-            .await
-            .expect("served")
-            .expect("a response");
+        round_trip(&tx, &mut responses, request(fixture("zoning.json"))).await;
         tokio::time::sleep(cost / 8).await;
     }
     assert!(started.elapsed() > cost / 4);
@@ -151,25 +89,12 @@ async fn each_streamed_item_has_the_request_timeout_from_its_arrival() {
     assert_eq!(status.code(), Code::DeadlineExceeded, "{status:?}");
 }
 
-fn futures_channel(server: &TestServer) -> Channel {
-    Channel::from_shared(format!("http://{}", server.addr))
-        .expect("uri")
-        .connect_lazy()
-}
-
 #[tokio::test]
 async fn an_idle_stream_is_closed_after_the_idle_timeout() {
     let mut limits = eva::app::ServerLimits::default();
     limits.calls.stream_idle_timeout = Duration::from_millis(300);
     let server = TestServer::start_with(limits).await;
-    let (_tx, rx) = tokio::sync::mpsc::channel::<pb::AssessRequest>(1);
-    let mut responses = server
-        .client()
-        .await
-        .assess_stream(tokio_stream::wrappers::ReceiverStream::new(rx))
-        .await
-        .expect("stream")
-        .into_inner();
+    let (_tx, mut responses) = open_stream(&mut server.client().await).await;
     let status = tokio::time::timeout(Duration::from_secs(20), responses.message())
         .await
         .expect("closed by the server")
