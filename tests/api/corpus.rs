@@ -30,6 +30,10 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
         c.renderer
             .render(&c.bundle, &a, Format::Html, a.language)
             .unwrap_or_else(|e| panic!("{title}: {e}"));
+        for e in text_evidence(&a) {
+            assert!(e.points_into(&draft), "{title}: {e:?}");
+            assert!(is_whole_words(&draft, e), "{title}: {e:?}");
+        }
         let verdict = a.screening.verdict;
         *verdicts.entry(format!("{verdict:?}")).or_insert(0) += 1;
         let lower = title.to_lowercase();
@@ -64,4 +68,31 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
         routine >= 40,
         "expected many routine items, found {routine}"
     );
+}
+
+/// Every piece of evidence taken from the text: of impacts, screening
+/// reasons and the exemption.
+fn text_evidence(a: &eva::domain::Assessment) -> impl Iterator<Item = &eva::domain::Evidence> {
+    a.impacts
+        .iter()
+        .flat_map(|i| &i.evidence)
+        .chain(a.screening.reasons.iter().flat_map(|r| &r.evidence))
+        .chain(a.screening.exemption.iter().flat_map(|x| &x.evidence))
+        .filter(|e| e.fact.is_empty())
+}
+
+/// Whether evidence covers whole words: no letter or digit just before
+/// its start or just after its end.
+fn is_whole_words(draft: &eva::domain::Draft, e: &eva::domain::Evidence) -> bool {
+    let text = if e.section_index < 0 {
+        draft.title.as_str()
+    } else {
+        draft.sections[e.section_index as usize].text.as_str()
+    };
+    let (start, end) = (e.start as usize, e.end as usize);
+    let before = text[..start].chars().next_back();
+    let after = text[end..].chars().next();
+    !e.excerpt.is_empty()
+        && !before.is_some_and(char::is_alphanumeric)
+        && !after.is_some_and(char::is_alphanumeric)
 }

@@ -102,6 +102,105 @@ async fn evidence_offsets_point_at_the_excerpt() {
 }
 
 #[tokio::test]
+async fn evidence_excerpts_are_the_words_that_matched() {
+    let (_server, mut client) = assessment_client().await;
+    let a = assessed(&mut client, fixture("school_closure.json")).await;
+    let mut excerpts: Vec<(i32, u32, &str, &str)> = a
+        .impacts
+        .iter()
+        .flat_map(|i| &i.evidence)
+        .filter(|e| e.fact.is_empty())
+        .map(|e| {
+            (
+                e.section_index,
+                e.start,
+                e.excerpt.as_str(),
+                e.term.as_str(),
+            )
+        })
+        .collect();
+    excerpts.sort();
+    excerpts.dedup();
+    assert_eq!(
+        excerpts,
+        vec![
+            (-1, 0, "Kouluverkon", "kouluverk*"),
+            (-1, 36, "koulun", "koulu"),
+            (-1, 43, "lakkauttaminen", "lakkaut*"),
+            (0, 44, "koulu", "koulu"),
+            (0, 50, "lakkautetaan", "lakkaut*"),
+            (0, 76, "oppilaat", "oppilas"),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_required_rule_beats_an_ordinary_exemption_but_not_a_strict_one() {
+    let (_server, mut client) = assessment_client().await;
+    // a lease alone is exempt, as an ordinary exemption
+    let lease = one_section_draft(
+        "Koulukiinteistön vuokrasopimus",
+        "Kaupunginhallitus päättää tehdä vuokrasopimuksen yhdistyksen kanssa.",
+    );
+    let a = assessed(&mut client, lease).await;
+    assert_exempt(a, "single_lease_or_sale", "a lease");
+    // with a school closure in it, the closure's REQUIRED wins
+    let closure = one_section_draft(
+        "Koulukiinteistön vuokrasopimus ja Kallion koulun lakkauttaminen",
+        "Kaupunginhallitus päättää tehdä vuokrasopimuksen ja lakkauttaa Kallion koulun 31.7.2027.",
+    );
+    let a = assessed(&mut client, closure).await;
+    assert_eq!(verdict(&a), pb::ScreeningVerdict::Required as i32);
+    assert!(a.screening.as_ref().expect("screening").exemption.is_none());
+    assert!(screening_rules(&a).contains(&"network.school_closure"));
+    // a strict exemption wins even over REQUIRED: a tabled closure
+    let tabled = one_section_draft(
+        "Kallion koulun lakkauttaminen",
+        "Lautakunta päätti panna asian pöydälle.",
+    );
+    let a = assessed(&mut client, tabled).await;
+    assert_exempt(a, "tabled", "a tabled closure");
+}
+
+#[tokio::test]
+async fn markdown_and_text_renderings_show_the_drafts_markup_literally() {
+    let (_server, mut client) = assessment_client().await;
+    // an alternative's title is the caller's text both renderings show
+    let mut draft = fixture("school_closure.json");
+    draft.alternatives = vec![pb::Alternative {
+        id: "A".into(),
+        title: "Lakkautus *heti* [katso](http://x) <b>|\u{7}".into(),
+        text: "Koulu lakkautetaan.".into(),
+        zero_option: false,
+    }];
+    let response = client
+        .assess(pb::AssessRequest {
+            draft: Some(draft),
+            render_languages: vec!["fi".into()],
+            render_formats: vec![
+                pb::RenderFormat::Markdown as i32,
+                pb::RenderFormat::Text as i32,
+            ],
+            ..Default::default()
+        })
+        .await
+        .expect("assessed")
+        .into_inner();
+    let markdown = &response.renderings[0].content;
+    assert!(
+        markdown.contains("\\*heti\\* \\[katso\\](http://x) \\<b\\>\\|"),
+        "{markdown}"
+    );
+    assert!(
+        !markdown.contains("*heti*") && !markdown.contains("<b>"),
+        "{markdown}"
+    );
+    let text = &response.renderings[1].content;
+    assert!(text.contains("*heti* [katso](http://x) <b>|"), "{text}");
+    assert!(!text.contains('\u{7}'), "a control character in plain text");
+}
+
+#[tokio::test]
 async fn rejects_a_draft_without_title_or_text_with_field_violations() {
     let (_server, mut client) = assessment_client().await;
     let draft = pb::DraftDecision {
