@@ -70,7 +70,9 @@ fn the_lexicon_matches_inflected_and_compound_forms_and_not_near_misses() {
         for f in &failures {
             println!("  {f}");
         }
-        if recall < 0.97 || fp_rate > 0.02 {
+        // the list's measured figures are 1.000 and 0.000: every form that
+        // stops matching, and every near miss that starts to, fails
+        if !failures.is_empty() {
             report.push(format!(
                 "{}: recall {recall:.3}, false positives {fp_rate:.3}: {failures:?}",
                 lang.code()
