@@ -185,6 +185,25 @@ impl Draft {
     }
 }
 
+/// Gives a domain enum its list of values and the name each has in bundle
+/// files, conditions and UI string keys: the one table of those names.
+macro_rules! named {
+    ($ty:ident { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $ty {
+            /// Every value, in the order bundles and renderings list them.
+            pub const ALL: [$ty; [$($ty::$variant),+].len()] = [$($ty::$variant),+];
+
+            /// The name in bundle files and conditions (`not_needed`,
+            /// `budget_year` …).
+            pub fn name(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name),+
+                }
+            }
+        }
+    };
+}
+
 /// Screening verdict: does this item need an impact assessment?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -196,6 +215,12 @@ pub enum Verdict {
     /// No assessment is needed.
     NotNeeded,
 }
+
+named!(Verdict {
+    Required => "required",
+    Recommended => "recommended",
+    NotNeeded => "not_needed",
+});
 
 /// Direction of an impact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -211,6 +236,13 @@ pub enum Direction {
     Uncertain,
 }
 
+named!(Direction {
+    Positive => "positive",
+    Negative => "negative",
+    Mixed => "mixed",
+    Uncertain => "uncertain",
+});
+
 /// Size of an impact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -222,6 +254,12 @@ pub enum Magnitude {
     /// Major.
     Major,
 }
+
+named!(Magnitude {
+    Minor => "minor",
+    Moderate => "moderate",
+    Major => "major",
+});
 
 /// How likely an impact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
@@ -235,6 +273,12 @@ pub enum Likelihood {
     Certain,
 }
 
+named!(Likelihood {
+    Possible => "possible",
+    Likely => "likely",
+    Certain => "certain",
+});
+
 /// When an impact is felt.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -246,6 +290,12 @@ pub enum Horizon {
     /// Beyond the council term.
     LongTerm,
 }
+
+named!(Horizon {
+    BudgetYear => "budget_year",
+    CouncilTerm => "council_term",
+    LongTerm => "long_term",
+});
 
 /// Where in the draft a rule found what it fired on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -369,6 +419,13 @@ pub enum GoalVerdict {
     /// Leaves it untouched.
     Unaffected,
 }
+
+named!(GoalVerdict {
+    Supports => "supports",
+    Conflicts => "conflicts",
+    Mixed => "mixed",
+    Unaffected => "unaffected",
+});
 
 /// A follow-up indicator of a goal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -367,7 +367,7 @@ fn view(bundle: &Bundle, a: &Assessment, lang: Language) -> Value {
         "reference_date": a.reference_date,
         "screening": {
             "verdict": s(bundle, verdict_key(a.screening.verdict), lang),
-            "code": crate::rules::verdict_code(a.screening.verdict),
+            "code": a.screening.verdict.name(),
             "reasons": a.screening.reasons.iter().map(|r| json!({
                 "text": r.text.get(lang),
                 "signal": s(bundle, verdict_key(r.signal), lang),

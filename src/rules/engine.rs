@@ -3,10 +3,9 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
-
 use super::bundle::{Bundle, Conditions, Entry, Rule};
 use super::condition::ConditionLanguage;
+use super::input::{self, BudgetInput, DraftInput};
 use super::limits::Limits;
 use super::validate::{parse_decision_date, validate};
 use crate::domain::{
@@ -125,7 +124,7 @@ pub fn assess(
         (draft.alternatives.len(), zero_option),
         &sections,
     );
-    let prepared = conditions.prepare(&input);
+    let prepared = conditions.prepare(&input::to_json(&input));
 
     let rules_in_force: Vec<&Rule> = bundle.rules.iter().filter(|r| r.in_force(date)).collect();
     let mut fired: Vec<&Rule> = Vec::new();
@@ -259,28 +258,26 @@ pub fn assess(
     }
     deadline.check()?;
     // second phase: questions that look at the result so far
-    let mut input2 = input.clone();
-    if let Some(obj) = input2.as_object_mut() {
-        obj.insert("screening".into(), json!(verdict_code(verdict)));
-        let dets: BTreeSet<&str> = impacts.iter().map(|i| i.determinant.as_str()).collect();
-        obj.insert("determinants".into(), json!(dets));
-        let groups: BTreeSet<&str> = impacts
-            .iter()
-            .flat_map(|i| i.groups.iter().map(String::as_str))
-            .collect();
-        obj.insert("impact_groups".into(), json!(groups));
-        let kinds: Vec<&str> = required_assessments
+    let determinants: BTreeSet<&str> = impacts.iter().map(|i| i.determinant.as_str()).collect();
+    let impact_groups: BTreeSet<&str> = impacts
+        .iter()
+        .flat_map(|i| i.groups.iter().map(String::as_str))
+        .collect();
+    let input2 = input::ResultInput {
+        draft: &input,
+        screening: verdict.name(),
+        determinants: determinants.into_iter().collect(),
+        impact_groups: impact_groups.into_iter().collect(),
+        required_assessments: required_assessments
             .iter()
             .map(|r| r.kind.as_str())
-            .collect();
-        obj.insert("required_assessments".into(), json!(kinds));
-        let negative = impacts
+            .collect(),
+        negative_impacts: impacts
             .iter()
             .filter(|i| matches!(i.direction, Direction::Negative | Direction::Mixed))
-            .count();
-        obj.insert("negative_impacts".into(), json!(negative));
-    }
-    let prepared2 = conditions.prepare(&input2);
+            .count(),
+    };
+    let prepared2 = conditions.prepare(&input::to_json(&input2));
     for q in &bundle.questions {
         if let Some(c) = &q.condition {
             let hit = holds(&conditions, c, &prepared2, &q.id)?;
@@ -327,7 +324,7 @@ pub fn assess(
             (0, zero_option),
             &alt_sections,
         );
-        let alt_prepared = conditions.prepare(&alt_input);
+        let alt_prepared = conditions.prepare(&input::to_json(&alt_input));
         let mut alt_fired: Vec<(&Rule, Vec<Evidence>)> = Vec::new();
         for rule in rules_in_force.iter().filter(|r| !r.impacts.is_empty()) {
             deadline.check()?;
@@ -423,15 +420,6 @@ fn push_question(bundle: &Bundle, out: &mut Vec<OpenQuestion>, id: &str, rule_id
     }
 }
 
-/// The code conditions see for a verdict.
-pub fn verdict_code(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Required => "required",
-        Verdict::Recommended => "recommended",
-        Verdict::NotNeeded => "not_needed",
-    }
-}
-
 /// What conditions read. `alternatives` is the number of alternatives and
 /// whether one is the zero option (an alternative's own input has none of
 /// its own, and sees the draft's zero option).
@@ -442,54 +430,51 @@ fn condition_input(
     analysis: &Analysis,
     (alternatives, zero_option): (usize, bool),
     sections: &[(SectionKind, &str)],
-) -> Value {
-    let class = draft
-        .classification_code
-        .split_whitespace()
-        .collect::<Vec<_>>();
-    let class_main = class.first().copied().unwrap_or("").to_string();
-    let class_sub = class.iter().take(2).copied().collect::<Vec<_>>().join(" ");
-    let mut facts = serde_json::Map::new();
-    for f in &bundle.facts {
-        facts.insert(
-            f.name.clone(),
-            draft
-                .facts
-                .get(&f.name)
-                .cloned()
-                .unwrap_or_else(|| f.kind.default_value()),
-        );
-    }
-    let facts_given: Vec<&str> = draft.facts.keys().map(String::as_str).collect();
+) -> DraftInput {
+    let class: Vec<&str> = draft.classification_code.split_whitespace().collect();
+    let facts = bundle
+        .facts
+        .iter()
+        .map(|f| {
+            let value = draft.facts.get(&f.name).cloned();
+            (
+                f.name.clone(),
+                value.unwrap_or_else(|| f.kind.default_value()),
+            )
+        })
+        .collect();
     let proposal = proposal_sections(sections);
-    json!({
-        "tenant": draft.tenant,
-        "organ": draft.organ,
-        "language": lang.code(),
-        "title": draft.title,
-        "classification": draft.classification_code.split_whitespace().collect::<Vec<_>>().join(" "),
-        "class_main": class_main,
-        "class_sub": class_sub,
-        "budget": {
-            "one_off_eur": draft.budget.one_off_eur.unwrap_or(0),
-            "annual_eur": draft.budget.annual_eur.unwrap_or(0),
-            "stated": draft.budget.one_off_eur.is_some() || draft.budget.annual_eur.is_some(),
-            "one_off_stated": draft.budget.one_off_eur.is_some(),
-            "annual_stated": draft.budget.annual_eur.is_some(),
+    DraftInput {
+        tenant: draft.tenant.clone(),
+        organ: draft.organ.clone(),
+        language: lang.code().to_string(),
+        title: draft.title.clone(),
+        classification: class.join(" "),
+        class_main: class.first().copied().unwrap_or("").to_string(),
+        class_sub: class.iter().take(2).copied().collect::<Vec<_>>().join(" "),
+        budget: BudgetInput {
+            one_off_eur: draft.budget.one_off_eur.unwrap_or(0),
+            annual_eur: draft.budget.annual_eur.unwrap_or(0),
+            stated: draft.budget.one_off_eur.is_some() || draft.budget.annual_eur.is_some(),
+            one_off_stated: draft.budget.one_off_eur.is_some(),
+            annual_stated: draft.budget.annual_eur.is_some(),
         },
-        "concepts": bundle.with_families(&analysis.concept_set(|_| true)),
-        "title_concepts": bundle.with_families(&analysis.concept_set(|f| f.section_index < 0)),
-        "proposal_concepts": bundle.with_families(&analysis.concept_set(|f| proposal.contains(&f.section_index))),
-        "core_concepts": bundle.with_families(&analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index))),
-        "groups": draft.affected_groups,
-        "areas": draft.affected_areas,
-        "alternatives": alternatives,
-        "zero_option": zero_option,
-        "facts": facts,
-        "facts_given": facts_given,
-        "text_bytes": draft.text_bytes(),
-        "text_max_eur": text_max_eur(&draft.title, sections),
-    })
+        concepts: bundle.with_families(&analysis.concept_set(|_| true)),
+        title_concepts: bundle.with_families(&analysis.concept_set(|f| f.section_index < 0)),
+        proposal_concepts: bundle
+            .with_families(&analysis.concept_set(|f| proposal.contains(&f.section_index))),
+        core_concepts: bundle.with_families(
+            &analysis.concept_set(|f| f.section_index < 0 || proposal.contains(&f.section_index)),
+        ),
+        groups: draft.affected_groups.clone(),
+        areas: draft.affected_areas.clone(),
+        alternatives,
+        zero_option,
+        facts,
+        facts_given: draft.facts.keys().cloned().collect(),
+        text_bytes: draft.text_bytes(),
+        text_max_eur: text_max_eur(&draft.title, sections),
+    }
 }
 
 /// The sections read as the decision proposal: those marked as proposal,

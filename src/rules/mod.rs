@@ -3,11 +3,12 @@
 pub mod bundle;
 pub mod condition;
 pub mod engine;
+pub mod input;
 mod limits;
 mod validate;
 
 pub use bundle::{Bundle, BundleError, BundleErrors, BundleSource, DirSource, MemorySource};
-pub use engine::{AssessError, assess, verdict_code};
+pub use engine::{AssessError, assess};
 pub use limits::{DEFAULT_MAX_TEXT_BYTES, Limits};
 pub use validate::validate;
 

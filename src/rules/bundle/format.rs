@@ -1,0 +1,213 @@
+//! The bundle's files as they are written: serde structs with line
+//! numbers (`Spanned`), read by the loader and nowhere else.
+
+use std::collections::BTreeMap;
+
+use marked_yaml::Spanned;
+use serde::Deserialize;
+
+use crate::domain::Localized;
+
+pub(super) fn line_of<T>(s: &Spanned<T>) -> usize {
+    s.span().start().map(|m| m.line()).unwrap_or(0)
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct BundleFile {
+    pub(super) id: Spanned<String>,
+    pub(super) version: Spanned<String>,
+    pub(super) description: Spanned<Localized>,
+    #[serde(default)]
+    pub(super) facts: Vec<FactFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FactFile {
+    pub(super) name: Spanned<String>,
+    #[serde(rename = "type")]
+    pub(super) kind: Spanned<String>,
+    pub(super) description: Spanned<Localized>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct TaxonomyFile {
+    pub(super) determinants: Vec<EntryFile>,
+    pub(super) groups: Vec<EntryFile>,
+    pub(super) assessment_kinds: Vec<EntryFile>,
+    #[serde(default)]
+    pub(super) age_bands: Option<AgeBandsFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct AgeBandsFile {
+    pub(super) groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) broad_concepts: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct EntryFile {
+    pub(super) id: Spanned<String>,
+    pub(super) label: Spanned<Localized>,
+    #[serde(default)]
+    pub(super) concepts: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct LexiconFile {
+    pub(super) concepts: Vec<ConceptFile>,
+    #[serde(default)]
+    pub(super) families: Vec<FamilyFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct FamilyFile {
+    pub(super) id: Spanned<String>,
+    pub(super) members: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ConceptFile {
+    pub(super) id: Spanned<String>,
+    pub(super) label: Spanned<Localized>,
+    #[serde(default)]
+    pub(super) fi: Vec<String>,
+    #[serde(default)]
+    pub(super) sv: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RulesFile {
+    pub(super) rules: Vec<RuleFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct RuleFile {
+    pub(super) id: Spanned<String>,
+    pub(super) title: Spanned<Localized>,
+    pub(super) reference: Spanned<String>,
+    #[serde(default)]
+    pub(super) effective_from: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) effective_until: Option<Spanned<String>>,
+    pub(super) when: Spanned<String>,
+    #[serde(default)]
+    pub(super) screening: Option<Spanned<String>>,
+    #[serde(default)]
+    pub(super) reason: Option<Spanned<Localized>>,
+    #[serde(default)]
+    pub(super) evidence: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) impacts: Vec<ImpactFile>,
+    #[serde(default)]
+    pub(super) required_assessments: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) open_questions: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ImpactFile {
+    pub(super) determinant: Spanned<String>,
+    #[serde(default)]
+    pub(super) groups: Vec<Spanned<String>>,
+    pub(super) direction: Spanned<String>,
+    pub(super) magnitude: Spanned<String>,
+    pub(super) likelihood: Spanned<String>,
+    pub(super) horizon: Spanned<String>,
+    pub(super) rationale: Spanned<Localized>,
+    #[serde(default)]
+    pub(super) mitigations: Vec<Spanned<Localized>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ScreeningFile {
+    pub(super) exemptions: Vec<ExemptionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ExemptionFile {
+    pub(super) id: Spanned<String>,
+    #[serde(default)]
+    pub(super) strict: bool,
+    pub(super) label: Spanned<Localized>,
+    pub(super) reason: Spanned<Localized>,
+    pub(super) when: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct QuestionsFile {
+    pub(super) questions: Vec<QuestionFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct QuestionFile {
+    pub(super) id: Spanned<String>,
+    pub(super) text: Spanned<Localized>,
+    #[serde(default)]
+    pub(super) when: Option<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct PlanFile {
+    pub(super) id: Spanned<String>,
+    pub(super) tenant: Spanned<String>,
+    pub(super) municipality: Spanned<Localized>,
+    pub(super) languages: Vec<Spanned<String>>,
+    pub(super) title: Spanned<Localized>,
+    pub(super) period: String,
+    pub(super) goals: Vec<GoalFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct GoalFile {
+    pub(super) id: Spanned<String>,
+    pub(super) title: Spanned<Localized>,
+    pub(super) focus_area: Spanned<Localized>,
+    pub(super) determinants: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) groups: Vec<Spanned<String>>,
+    #[serde(default)]
+    pub(super) measures: Vec<MeasureFile>,
+    pub(super) indicators: Vec<IndicatorFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MeasureFile {
+    pub(super) text: Spanned<Localized>,
+    pub(super) responsible: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct IndicatorFile {
+    pub(super) sotkanet_id: Spanned<u32>,
+    pub(super) name: Spanned<Localized>,
+    pub(super) baseline: f64,
+    pub(super) baseline_year: u32,
+    pub(super) target: f64,
+    pub(super) direction: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct StringsFile {
+    pub(super) strings: BTreeMap<String, Spanned<Localized>>,
+}

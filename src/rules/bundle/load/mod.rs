@@ -1,0 +1,351 @@
+//! Reading a bundle's files into a [`Bundle`], one step per file kind, each
+//! returning a typed part: [`meta`] (bundle.yaml), [`taxonomy`],
+//! [`lexicon`], [`questions`], [`rules`], [`screening`], [`plans`] and
+//! [`templates`]. Every problem is collected with its file, line and kind
+//! before loading fails, so an administrator sees them all at once.
+
+mod lexicon;
+mod meta;
+mod plans;
+mod questions;
+mod rules;
+mod screening;
+mod taxonomy;
+mod templates;
+
+use std::collections::BTreeSet;
+
+use marked_yaml::Spanned;
+
+use super::error::BundleErrorKind as Kind;
+use super::format::line_of;
+use super::{Bundle, BundleError, BundleErrors, Compiled, Conditions};
+use crate::domain::Localized;
+use crate::rules::condition::ConditionLanguage;
+use crate::rules::input;
+use crate::rules::lowercase_first;
+
+/// Collects the problems of one load.
+#[derive(Default)]
+pub(crate) struct Loader {
+    errors: Vec<BundleError>,
+}
+
+/// A bundle's files by path.
+struct Files<'a>(&'a [(String, String)]);
+
+impl<'a> Files<'a> {
+    fn get(&self, name: &str) -> Option<&'a str> {
+        self.0
+            .iter()
+            .find(|(p, _)| p == name)
+            .map(|(_, t)| t.as_str())
+    }
+
+    /// The YAML files under `dir`, in path order.
+    fn under<'d>(&self, dir: &'d str) -> impl Iterator<Item = (&'a str, &'a str)> + use<'a, 'd> {
+        let files = self.0;
+        files
+            .iter()
+            .filter(move |(p, _)| {
+                p.starts_with(dir) && (p.ends_with(".yaml") || p.ends_with(".yml"))
+            })
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+    }
+
+    /// BLAKE3 over every file's path and contents.
+    fn digest(&self) -> String {
+        let mut hasher = blake3::Hasher::new();
+        for (path, text) in self.0 {
+            hasher.update(&(path.len() as u64).to_le_bytes());
+            hasher.update(path.as_bytes());
+            hasher.update(&(text.len() as u64).to_le_bytes());
+            hasher.update(text.as_bytes());
+        }
+        hasher.finalize().to_hex().to_string()
+    }
+}
+
+impl Loader {
+    pub(crate) fn load(mut self, files: Vec<(String, String)>) -> Result<Bundle, BundleErrors> {
+        let files = Files(&files);
+        let Some(meta_text) = files.get("bundle.yaml") else {
+            return Err(BundleErrors(vec![BundleError::new(
+                Kind::Missing,
+                "bundle.yaml",
+                0,
+                "missing; a bundle needs bundle.yaml with id, version and description",
+            )]));
+        };
+        let meta = self.meta(meta_text);
+        let taxonomy = self.taxonomy(files.get("taxonomy.yaml"));
+        let lexicon = self.lexicon(files.under("lexicon/"), &taxonomy);
+        let facts = meta.as_ref().map_or(&[][..], |m| m.facts.as_slice());
+        let schemas = Schemas {
+            draft: input::schema(facts, false),
+            result: input::schema(facts, true),
+        };
+        let questions = self.questions(files.get("questions.yaml"), &schemas);
+        let known = Known {
+            determinants: taxonomy.determinants.iter().map(|e| e.id.clone()).collect(),
+            groups: taxonomy.groups.iter().map(|e| e.id.clone()).collect(),
+            kinds: taxonomy.kinds.iter().map(|e| e.id.clone()).collect(),
+            questions: questions.iter().map(|q| q.id.clone()).collect(),
+            names: lexicon.names.clone(),
+        };
+        let rules = self.rules(files.under("rules/"), &known, &schemas);
+        let exemptions = self.screening(files.get("screening.yaml"), &known, &schemas);
+        let plans = self.plans(files.under("plans/"), &known);
+        let templates = self.templates(&files);
+
+        if !self.errors.is_empty() {
+            return Err(BundleErrors(self.errors));
+        }
+        let Some(meta) = meta else {
+            return Err(BundleErrors(vec![BundleError::new(
+                Kind::Format,
+                "bundle.yaml",
+                0,
+                "could not be read",
+            )]));
+        };
+        let mut bundle = Bundle {
+            id: meta.id,
+            version: meta.version,
+            digest: files.digest(),
+            description: meta.description,
+            facts: meta.facts,
+            determinants: taxonomy.determinants,
+            groups: taxonomy.groups,
+            age_bands: taxonomy.age_bands,
+            assessment_kinds: taxonomy.kinds,
+            concepts: lexicon.concepts,
+            families: lexicon.families,
+            rules,
+            exemptions,
+            questions,
+            plans,
+            strings: templates.strings,
+            templates: templates.templates,
+            matcher_fi: lexicon.matcher_fi,
+            matcher_sv: lexicon.matcher_sv,
+        };
+        bundle.expand_family_evidence();
+        Ok(bundle)
+    }
+
+    fn err(&mut self, kind: Kind, file: &str, line: usize, message: impl Into<String>) {
+        self.errors
+            .push(BundleError::new(kind, file, line, message));
+    }
+
+    fn parse<T: serde::de::DeserializeOwned>(&mut self, file: &str, text: &str) -> Option<T> {
+        match marked_yaml::from_yaml::<T>(0, text) {
+            Ok(v) => Some(v),
+            Err(e) => {
+                let (line, msg) = match &e {
+                    marked_yaml::FromYamlError::ParseYaml(le) => (0, le.to_string()),
+                    marked_yaml::FromYamlError::FromNode(ne) => {
+                        let line = ne.start_mark().map(|m| m.line()).unwrap_or(0);
+                        let inner = lowercase_first(&(**ne).to_string());
+                        match ne.path() {
+                            Some(path) => (line, format!("{path}: {inner}")),
+                            None => (line, inner),
+                        }
+                    }
+                };
+                self.err(
+                    Kind::Format,
+                    file,
+                    line,
+                    format!("{msg}; see the bundle format in README.md"),
+                );
+                None
+            }
+        }
+    }
+
+    fn check_text(&mut self, file: &str, text: &Spanned<Localized>, what: &str) {
+        let missing = text.missing();
+        if !missing.is_empty() {
+            let langs: Vec<&str> = missing.iter().map(|l| l.code()).collect();
+            self.err(
+                Kind::Translation,
+                file,
+                line_of(text),
+                format!(
+                    "{what} has no {} text; every text needs fi, sv and en",
+                    langs.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// An id that must be one of `known`; `what` names the kind of id and
+    /// `fix` says where ids of that kind are defined.
+    fn check_known(
+        &mut self,
+        file: &str,
+        id: &Spanned<String>,
+        known: &BTreeSet<String>,
+        what: &str,
+        fix: &str,
+    ) {
+        if !known.contains(id.as_str()) {
+            self.err(
+                Kind::Unknown,
+                file,
+                line_of(id),
+                format!("unknown {what} `{}`; {fix}", id.as_str()),
+            );
+        }
+    }
+
+    fn enum_value<T: Copy>(
+        &mut self,
+        file: &str,
+        v: &Spanned<String>,
+        what: &str,
+        options: &[(&str, T)],
+    ) -> Option<T> {
+        match options.iter().find(|(name, _)| *name == v.as_str()) {
+            Some((_, t)) => Some(*t),
+            None => {
+                let names: Vec<&str> = options.iter().map(|(n, _)| *n).collect();
+                self.err(
+                    Kind::Invalid,
+                    file,
+                    line_of(v),
+                    format!(
+                        "unknown {what} `{}`; use one of {}",
+                        v.as_str(),
+                        names.join(", ")
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn compile(
+        &mut self,
+        file: &str,
+        when: &Spanned<String>,
+        schema: &serde_json::Value,
+    ) -> Option<Compiled> {
+        match Conditions::default().compile(when.as_str(), schema) {
+            Ok(c) => Some(c),
+            Err(problems) => {
+                for p in problems {
+                    self.err(
+                        Kind::Condition,
+                        file,
+                        line_of(when),
+                        format!("condition `{}`: {p}", when.as_str()),
+                    );
+                }
+                None
+            }
+        }
+    }
+
+    fn check_concepts(&mut self, file: &str, when: &Spanned<String>, names: &BTreeSet<String>) {
+        // a quoted string tested with `in concepts` (or the title or
+        // proposal lists) must be a concept id
+        for s in concept_tests(when.as_str()) {
+            if !names.contains(&s) {
+                self.err(
+                    Kind::Unknown,
+                    file,
+                    line_of(when),
+                    format!("unknown concept `{s}` in condition; define it as a concept or family in a lexicon file, or fix the spelling"),
+                );
+            }
+        }
+    }
+
+    /// Records `id` first seen at `file:line`; a second one is an error.
+    fn check_unique(
+        &mut self,
+        seen: &mut BTreeSet<String>,
+        file: &str,
+        id: &Spanned<String>,
+        what: &str,
+    ) {
+        if !seen.insert(id.as_str().to_string()) {
+            self.err(
+                Kind::Duplicate,
+                file,
+                line_of(id),
+                format!("duplicate {what} `{}`", id.as_str()),
+            );
+        }
+    }
+}
+
+/// The input schemas conditions are checked against: what rules and
+/// exemptions read, and what questions read besides.
+struct Schemas {
+    draft: serde_json::Value,
+    result: serde_json::Value,
+}
+
+/// The ids rules, exemptions and plans may refer to.
+struct Known {
+    determinants: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    kinds: BTreeSet<String>,
+    questions: BTreeSet<String>,
+    /// Concept and family ids: what a condition may test.
+    names: BTreeSet<String>,
+}
+
+/// Quoted strings tested for membership in a concept list:
+/// `'school' in concepts`, `'fee' in title_concepts` ….
+fn concept_tests(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut rest = source;
+    while let Some(open) = rest.find(['\'', '"']) {
+        let quote = rest[open..].chars().next().unwrap_or('\'');
+        let after_open = &rest[open + 1..];
+        let Some(close) = after_open.find(quote) else {
+            break;
+        };
+        let value = &after_open[..close];
+        let tail = after_open[close + 1..].trim_start();
+        let tests_concepts = tail
+            .strip_prefix("in")
+            .map(|t| t.trim_start())
+            .is_some_and(|t| input::CONCEPT_FIELDS.iter().any(|f| t.starts_with(f)));
+        if tests_concepts && !out.iter().any(|x: &String| x == value) {
+            out.push(value.to_string());
+        }
+        rest = &after_open[close + 1..];
+    }
+    out
+}
+
+/// `facts.x` and `budget.y` paths a condition reads.
+fn field_paths(source: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for prefix in ["facts.", "budget."] {
+        let mut rest = source;
+        while let Some(i) = rest.find(prefix) {
+            let boundary =
+                i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
+            let tail = &rest[i + prefix.len()..];
+            let name: String = tail
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            if boundary && !name.is_empty() {
+                let path = format!("{prefix}{name}");
+                if !out.contains(&path) {
+                    out.push(path);
+                }
+            }
+            rest = tail;
+        }
+    }
+    out
+}

@@ -1,0 +1,63 @@
+//! `templates/`: the rendering templates and their UI strings. Whether the
+//! templates render is for the renderer to tell once the bundle is whole
+//! (see `Bundle::check_templates`); here they are read.
+
+use std::collections::BTreeMap;
+
+use super::{Files, Kind, Loader};
+use crate::domain::Localized;
+use crate::render::{REQUIRED_STRINGS, TEMPLATE_NAMES};
+use crate::rules::bundle::format::StringsFile;
+
+const STRINGS: &str = "templates/strings.yaml";
+
+/// The UI strings and the templates by file name (`assessment.html.j2` …).
+pub(super) struct Templates {
+    pub(super) strings: BTreeMap<String, Localized>,
+    pub(super) templates: BTreeMap<String, String>,
+}
+
+impl Loader {
+    pub(super) fn templates(&mut self, files: &Files<'_>) -> Templates {
+        let mut strings = BTreeMap::new();
+        if let Some(s) = files
+            .get(STRINGS)
+            .and_then(|t| self.parse::<StringsFile>(STRINGS, t))
+        {
+            for (k, v) in s.strings {
+                self.check_text(STRINGS, &v, &format!("string `{k}`"));
+                strings.insert(k, (*v).clone());
+            }
+        }
+        for key in REQUIRED_STRINGS {
+            if !strings.contains_key(*key) {
+                self.err(
+                    Kind::Missing,
+                    STRINGS,
+                    0,
+                    format!("string `{key}` is missing; renderings need it in fi, sv and en"),
+                );
+            }
+        }
+        let templates: BTreeMap<String, String> = files
+            .0
+            .iter()
+            .filter(|(p, _)| p.starts_with("templates/") && p.ends_with(".j2"))
+            .map(|(p, t)| (p.trim_start_matches("templates/").to_string(), t.clone()))
+            .collect();
+        for needed in TEMPLATE_NAMES {
+            if !templates.contains_key(*needed) {
+                self.err(
+                    Kind::Missing,
+                    &format!("templates/{needed}"),
+                    0,
+                    "missing; renderings need this template",
+                );
+            }
+        }
+        if let Err(e) = crate::render::check_templates(&templates) {
+            self.err(Kind::Template, &format!("templates/{}", e.0), e.1, e.2);
+        }
+        Templates { strings, templates }
+    }
+}

@@ -1,0 +1,144 @@
+//! Loading and validating a rule bundle: the YAML files in `rules/`.
+//!
+//! Every problem is reported with its file and line, and all problems are
+//! collected before loading fails, so an administrator sees them together.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::condition::{ConditionLanguage, Zen};
+use crate::domain::{Language, Localized};
+use crate::text::Matcher;
+
+mod error;
+mod format;
+mod load;
+mod model;
+mod source;
+
+pub use error::{BundleError, BundleErrors};
+pub use model::{
+    AgeBands, Concept, Entry, Exemption, FactKind, FactSpec, Family, Goal, ImpactSpec, Plan,
+    Question, Rule,
+};
+pub use source::{BundleSource, DirSource, MemorySource};
+
+/// The condition language bundles use.
+pub type Conditions = Zen;
+type Compiled = <Zen as ConditionLanguage>::Compiled;
+
+/// A loaded, validated rule bundle.
+#[derive(Debug)]
+pub struct Bundle {
+    /// Bundle id.
+    pub id: String,
+    /// Version.
+    pub version: String,
+    /// BLAKE3 over every file's path and contents, hex.
+    pub digest: String,
+    /// Description.
+    pub description: Localized,
+    /// Declared facts.
+    pub facts: Vec<FactSpec>,
+    /// Determinants, in taxonomy order.
+    pub determinants: Vec<Entry>,
+    /// Population groups, in taxonomy order.
+    pub groups: Vec<Entry>,
+    /// Which groups are age bands, narrowed to those the text names.
+    pub age_bands: AgeBands,
+    /// Kinds of special assessment.
+    pub assessment_kinds: Vec<Entry>,
+    /// Concepts.
+    pub concepts: Vec<Concept>,
+    /// Concept families conditions may test (see `Family`).
+    pub families: Vec<Family>,
+    /// Rules, in file order.
+    pub rules: Vec<Rule>,
+    /// Screening exemptions, in file order.
+    pub exemptions: Vec<Exemption>,
+    /// Open questions.
+    pub questions: Vec<Question>,
+    /// Welfare plans by tenant.
+    pub plans: BTreeMap<String, Plan>,
+    /// UI strings for renderings.
+    pub strings: BTreeMap<String, Localized>,
+    /// Rendering templates by file name (`assessment.html.j2` …).
+    pub templates: BTreeMap<String, String>,
+    pub(crate) matcher_fi: Matcher,
+    pub(crate) matcher_sv: Matcher,
+}
+
+impl Bundle {
+    /// The concepts found and the families they make present, sorted: what
+    /// a condition's concept lists hold.
+    pub fn with_families(&self, found: &BTreeSet<&str>) -> Vec<String> {
+        let present = self
+            .families
+            .iter()
+            .filter(|f| f.members.iter().any(|m| found.contains(m.as_str())))
+            .map(|f| f.id.as_str());
+        found
+            .iter()
+            .copied()
+            .chain(present)
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The matcher for a draft language.
+    pub fn matcher(&self, lang: Language) -> &Matcher {
+        match lang {
+            Language::Sv => &self.matcher_sv,
+            _ => &self.matcher_fi,
+        }
+    }
+
+    /// Label of a determinant, group or concept id.
+    pub fn label(&self, id: &str) -> Option<&Localized> {
+        self.determinants
+            .iter()
+            .chain(&self.groups)
+            .find(|e| e.id == id)
+            .map(|e| &e.label)
+            .or_else(|| self.concepts.iter().find(|c| c.id == id).map(|c| &c.label))
+    }
+
+    /// Loads and validates a bundle.
+    pub fn load(source: &dyn BundleSource) -> Result<Bundle, BundleErrors> {
+        let files = source.files().map_err(|e| BundleErrors(vec![e]))?;
+        load::Loader::default().load(files)
+    }
+}
+
+impl Bundle {
+    /// Evidence for a family is evidence for any of its members: a rule's
+    /// or exemption's evidence concepts name members only.
+    fn expand_family_evidence(&mut self) {
+        let families = &self.families;
+        let expand = |names: &mut Vec<String>| {
+            let mut out: Vec<String> = Vec::new();
+            for n in names.iter() {
+                let members = families
+                    .iter()
+                    .find(|f| &f.id == n)
+                    .map_or_else(|| vec![n.clone()], |f| f.members.clone());
+                for m in members {
+                    if !out.contains(&m) {
+                        out.push(m);
+                    }
+                }
+            }
+            *names = out;
+        };
+        for r in &mut self.rules {
+            expand(&mut r.evidence_concepts);
+        }
+        for e in &mut self.exemptions {
+            expand(&mut e.evidence_concepts);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,239 @@
+//! Loading the default bundle and the errors of broken ones.
+
+use super::*;
+use crate::rules::parse_date;
+
+/// The default bundle's files, with `changes` applied (path, new contents).
+fn default_with(changes: &[(&str, &str)]) -> MemorySource {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let mut files = DirSource::new(root)
+        .files()
+        .expect("default bundle readable");
+    for (path, text) in changes {
+        files.retain(|(p, _)| p != path);
+        files.push((path.to_string(), text.to_string()));
+    }
+    MemorySource { files }
+}
+
+fn errors(changes: &[(&str, &str)]) -> Vec<String> {
+    match Bundle::load(&default_with(changes)) {
+        Ok(_) => Vec::new(),
+        Err(e) => e.0.iter().map(ToString::to_string).collect(),
+    }
+}
+
+const RULE_HEAD: &str =
+    "rules:\n  - id: t.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n";
+
+#[test]
+fn the_default_bundle_loads() {
+    let b = Bundle::load(&default_with(&[])).expect("loads");
+    assert!(b.rules.len() >= 40);
+    assert_eq!(
+        b.plans.keys().cloned().collect::<Vec<_>>(),
+        vec!["091", "167"]
+    );
+}
+
+#[test]
+fn every_determinant_has_a_rule_and_every_text_three_languages() {
+    let b = Bundle::load(&default_with(&[])).expect("loads");
+    for d in &b.determinants {
+        assert!(
+            b.rules
+                .iter()
+                .any(|r| r.impacts.iter().any(|i| i.determinant == d.id)),
+            "no rule has an impact on `{}`",
+            d.id
+        );
+    }
+    for r in &b.rules {
+        assert!(r.title.missing().is_empty(), "{}", r.id);
+        for i in &r.impacts {
+            assert!(i.rationale.missing().is_empty(), "{}", r.id);
+        }
+    }
+}
+
+#[test]
+fn the_digest_changes_with_any_file() {
+    let a = Bundle::load(&default_with(&[])).expect("loads").digest;
+    let text = "# changed\n".to_string()
+        + &std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/screening.yaml"),
+        )
+        .expect("read");
+    let b = Bundle::load(&default_with(&[("screening.yaml", &text)]))
+        .expect("loads")
+        .digest;
+    assert_ne!(a, b);
+}
+
+#[test]
+fn rejects_a_duplicate_rule_id_naming_both_places() {
+    let text = format!(
+        "{RULE_HEAD}    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {{fi: a, sv: b, en: c}}\n{}",
+        "  - id: t.rule\n    title: {fi: a, sv: b, en: c}\n    reference: \"x\"\n    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {fi: a, sv: b, en: c}\n"
+    );
+    let errs = errors(&[("rules/t.yaml", &text)]);
+    assert_eq!(
+        errs,
+        vec![
+            "rules/t.yaml:8: duplicate rule id `t.rule`; it is already used at rules/t.yaml:2"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
+fn rejects_a_missing_translation() {
+    let text = "rules:\n  - id: t.rule\n    title: {fi: a, en: c}\n    reference: \"x\"\n    when: \"'school' in concepts\"\n    screening: recommended\n    reason: {fi: a, sv: b, en: c}\n";
+    let errs = errors(&[("rules/t.yaml", text)]);
+    assert_eq!(
+        errs,
+        vec![
+            "rules/t.yaml:3: rule `t.rule` title has no sv text; every text needs fi, sv and en"
+                .to_string()
+        ]
+    );
+}
+
+#[test]
+fn rejects_an_unknown_group_and_concept() {
+    let text = format!(
+        "{RULE_HEAD}    when: \"'scool' in concepts\"\n    impacts:\n      - determinant: housing\n        groups: [aliens]\n        direction: positive\n        magnitude: minor\n        likelihood: likely\n        horizon: budget_year\n        rationale: {{fi: a, sv: b, en: c}}\n"
+    );
+    let errs = errors(&[("rules/t.yaml", &text)]);
+    assert!(
+        errs.contains(
+            &"rules/t.yaml:8: unknown population group `aliens`; use an id from taxonomy.yaml"
+                .to_string()
+        ),
+        "{errs:?}"
+    );
+    assert!(errs.contains(&"rules/t.yaml:5: unknown concept `scool` in condition; define it as a concept or family in a lexicon file, or fix the spelling".to_string()), "{errs:?}");
+}
+
+#[test]
+fn rejects_a_family_that_is_not_a_set_of_concepts() {
+    let text = "concepts: []\nfamilies:\n  - id: school\n    members: [school, daycare]\n  - id: lone\n    members: [school, school]\n  - id: odd\n    members: [school, scool]\n";
+    let errs = errors(&[("lexicon/t.yaml", text)]);
+    assert_eq!(
+        errs,
+        vec![
+            "lexicon/t.yaml:3: family `school` has the id of a concept or another family; give it an id of its own".to_string(),
+            "lexicon/t.yaml:5: family `lone` needs at least two different member concepts".to_string(),
+            "lexicon/t.yaml:8: unknown concept `scool` in family `odd`; members are concept ids from a lexicon file".to_string(),
+        ]
+    );
+}
+
+#[test]
+fn a_family_is_present_where_a_member_is_and_its_evidence_is_the_members() {
+    let b = Bundle::load(&default_with(&[])).expect("loads");
+    let found: BTreeSet<&str> = ["school_network", "housing"].into_iter().collect();
+    assert_eq!(
+        b.with_families(&found),
+        vec![
+            "any_network",
+            "any_school",
+            "housing",
+            "school_network",
+            "service_unit"
+        ]
+    );
+    assert_eq!(b.with_families(&BTreeSet::new()), Vec::<String>::new());
+    let text = format!(
+        "{RULE_HEAD}    when: \"'any_school' in title_concepts and 'closure' in concepts\"\n    screening: recommended\n    reason: {{fi: a, sv: b, en: c}}\n"
+    );
+    let b = Bundle::load(&default_with(&[("rules/t.yaml", &text)])).expect("loads");
+    let rule = b.rules.iter().find(|r| r.id == "t.rule").expect("rule");
+    assert_eq!(
+        rule.evidence_concepts,
+        vec!["school", "upper_secondary", "school_network", "closure"]
+    );
+}
+
+#[test]
+fn rejects_age_bands_that_no_text_can_name() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+    let taxonomy = std::fs::read_to_string(root.join("taxonomy.yaml")).expect("taxonomy");
+    let changed = taxonomy
+        .replace(
+            "  groups: [young_children, school_children, young_people, older_people]",
+            "  groups: [young_children, working_age, martians]",
+        )
+        .replace("  broad_concepts: [children]", "  broad_concepts: [kids]");
+    assert_ne!(changed, taxonomy, "the default taxonomy declares age bands");
+    let errs = errors(&[("taxonomy.yaml", &changed)]);
+    assert_eq!(errs.len(), 3, "{errs:?}");
+    assert!(
+        errs.iter().any(|e| e.ends_with(
+            "age band `working_age` has no concepts, so no text can name it; give the group concepts or leave it out of age_bands"
+        )),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter().any(|e| e
+            .ends_with("age band `martians` is not a population group; use an id under groups")),
+        "{errs:?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.ends_with("unknown concept `kids`; define it in a lexicon file")),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn rejects_a_string_compared_with_a_number_in_a_condition() {
+    let text = format!(
+        "{RULE_HEAD}    when: \"budget.annual_eur > '100000'\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n"
+    );
+    let errs = errors(&[("rules/t.yaml", &text)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with("rules/t.yaml:5: condition `budget.annual_eur > '100000'`:"),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn rejects_an_unknown_field_in_a_rule_file() {
+    let text = format!(
+        "{RULE_HEAD}    when: \"'school' in concepts\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n    severity: high\n"
+    );
+    let errs = errors(&[("rules/t.yaml", &text)]);
+    assert_eq!(errs.len(), 1, "{errs:?}");
+    assert!(
+        errs[0].starts_with(
+            "rules/t.yaml:8: rules[0].severity: unknown field `severity`, expected one of"
+        ),
+        "{errs:?}"
+    );
+}
+
+#[test]
+fn rules_are_in_force_between_their_dates() {
+    let text = format!(
+        "{RULE_HEAD}    effective_from: \"2027-01-01\"\n    effective_until: \"2027-12-31\"\n    when: \"'school' in concepts\"\n    screening: required\n    reason: {{fi: a, sv: b, en: c}}\n"
+    );
+    let b = Bundle::load(&default_with(&[("rules/t.yaml", &text)])).expect("loads");
+    let rule = b.rules.iter().find(|r| r.id == "t.rule").expect("rule");
+    let date = |s: &str| parse_date(s).expect("date");
+    assert!(!rule.in_force(date("2026-12-31")));
+    assert!(rule.in_force(date("2027-01-01")));
+    assert!(rule.in_force(date("2027-12-31")));
+    assert!(!rule.in_force(date("2028-01-01")));
+}
+
+#[test]
+fn rejects_a_plan_goal_without_indicators() {
+    let text = "id: x\ntenant: \"276\"\nmunicipality: {fi: K, sv: K, en: K}\nlanguages: [fi]\ntitle: {fi: a, sv: b, en: c}\nperiod: \"2025–2029\"\ngoals:\n  - id: g1\n    title: {fi: a, sv: b, en: c}\n    focus_area: {fi: a, sv: b, en: c}\n    determinants: [housing]\n    indicators: []\n";
+    let errs = errors(&[("plans/276.yaml", text)]);
+    assert_eq!(
+        errs,
+        vec!["plans/276.yaml:8: goal `g1` needs at least one Sotkanet indicator".to_string()]
+    );
+}
