@@ -14,10 +14,7 @@ fn bench(c: &mut Criterion) {
         Ok(b) => b,
         Err(e) => panic!("{e}"),
     };
-    let core = match Core::new(bundle, Limits::default()) {
-        Ok(c) => c,
-        Err(e) => panic!("{e}"),
-    };
+    let core = Core::new(bundle, Limits::default());
     let corpus = root.join(eva::eval::CORPUS_PATH);
     let drafts: Vec<eva::domain::Draft> = match eva::eval::read_corpus(&corpus) {
         Ok(docs) => docs
@@ -52,9 +49,7 @@ fn bench(c: &mut Criterion) {
         b.iter(|| {
             for d in &drafts {
                 if let Ok(a) = eva::rules::assess(&core.bundle, d, &core.limits, now, &deadline) {
-                    let html = core
-                        .renderer
-                        .render(&core.bundle, &a, Format::Html, a.language);
+                    let html = core.bundle.render(&a, Format::Html, a.language);
                     let _ = std::hint::black_box(html);
                 }
             }

@@ -25,7 +25,7 @@ fn core() -> Core {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let bundle = Bundle::load(&DirSource::new(root.join("rules")))
         .unwrap_or_else(|e| panic!("the default bundle: {e}"));
-    Core::new(bundle, Limits::default()).unwrap_or_else(|e| panic!("templates: {e}"))
+    Core::new(bundle, Limits::default())
 }
 
 /// The median Helsinki draft by text size, or a fixture without the corpus.

@@ -117,7 +117,7 @@ fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<C
             max_text_bytes,
             ..Limits::default()
         },
-    )?)
+    ))
 }
 
 fn main() {

@@ -19,19 +19,17 @@ use tonic_types::{ErrorDetails, StatusExt};
 use super::convert::{assessment_to_proto, draft_from_proto, localized, timestamp};
 use super::pb;
 use crate::domain::{Deadline, Interrupted, Language, Violations, printable, quoted};
-use crate::render::{Format, RenderError, Renderer};
+use crate::render::{Format, RenderError};
 use crate::rules::{AssessError, Bundle, Limits};
 
 /// Most entries of `render_languages` or of `render_formats`.
 pub const MAX_RENDER_CHOICES: usize = 16;
 
-/// What every request shares: the bundle in force, its renderer and limits.
+/// What every request shares: the bundle in force and the limits.
 #[derive(Debug)]
 pub struct Core {
-    /// The rule bundle.
+    /// The rule bundle, with its templates.
     pub bundle: Bundle,
-    /// Its templates.
-    pub renderer: Renderer,
     /// Limits on drafts.
     pub limits: Limits,
     /// When the bundle was loaded.
@@ -112,16 +110,13 @@ impl From<ApiError> for Status {
 }
 
 impl Core {
-    /// Builds the core for a loaded bundle; every template is rendered once,
-    /// so a template that cannot render stops the start, not a request.
-    pub fn new(bundle: Bundle, limits: Limits) -> Result<Core, RenderError> {
-        let renderer = Renderer::new(&bundle)?;
-        Ok(Core {
+    /// Builds the core for a loaded bundle.
+    pub fn new(bundle: Bundle, limits: Limits) -> Core {
+        Core {
             bundle,
-            renderer,
             limits,
             loaded_at: time::OffsetDateTime::now_utc(),
-        })
+        }
     }
 
     /// Handles one assess request: validation, assessment, renderings. The
@@ -170,9 +165,7 @@ impl Core {
         for &format in &formats {
             for &lang in &languages {
                 deadline.check()?;
-                let content = self
-                    .renderer
-                    .render(&self.bundle, &assessment, format, lang)?;
+                let content = self.bundle.render(&assessment, format, lang)?;
                 renderings.push(pb::Rendering {
                     format: match format {
                         Format::Html => pb::RenderFormat::Html,

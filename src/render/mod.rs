@@ -6,18 +6,24 @@
 //! text has control characters removed. Templates therefore cannot forget to
 //! escape draft text.
 
-mod sample;
-
 use std::collections::BTreeMap;
 
 use minijinja::{AutoEscape, Environment, Value as JinjaValue};
 use serde_json::{Value, json};
 
-use crate::domain::{
-    Assessment, Direction, Evidence, GoalVerdict, Horizon, Impact, Language, Likelihood, Localized,
-    Magnitude, Verdict,
-};
-use crate::rules::Bundle;
+use crate::domain::{Assessment, Evidence, GoalVerdict, Impact, Language, Localized};
+
+/// What renderings need of a rule bundle besides its templates: the labels
+/// of ids, the UI strings and the names of municipalities. The bundle
+/// provides it; the renderer knows nothing else of bundles.
+pub trait Vocabulary {
+    /// Label of a determinant, population group or concept id.
+    fn label(&self, id: &str) -> Option<&Localized>;
+    /// The UI strings by key (`verdict.required` …).
+    fn strings(&self) -> &BTreeMap<String, Localized>;
+    /// The name of the municipality with this number.
+    fn municipality(&self, tenant: &str) -> Option<&Localized>;
+}
 
 /// Templates every bundle must have.
 pub const TEMPLATE_NAMES: &[&str] = &[
@@ -166,53 +172,44 @@ fn strip_controls(s: &str) -> String {
         .collect()
 }
 
-/// Checks that templates parse; returns (template, line, message) of the first problem.
-pub fn check_templates(
-    templates: &BTreeMap<String, String>,
-) -> Result<(), (String, usize, String)> {
-    let mut env = environment();
-    for (name, source) in templates {
-        if let Err(e) = env.add_template_owned(name.clone(), source.clone()) {
-            return Err((
-                name.clone(),
-                e.line().unwrap_or(0),
-                format!("template syntax: {}", e.detail().unwrap_or("invalid")),
-            ));
-        }
-    }
-    Ok(())
-}
-
 impl Renderer {
-    /// Prepares the bundle's templates and renders each once in every
-    /// language with sample assessments that reach all their parts, so a
-    /// template that cannot render (an unknown filter, a missing string)
-    /// is found when the bundle is loaded, not by a request.
-    pub fn new(bundle: &Bundle) -> Result<Renderer, RenderError> {
+    /// Compiles templates given by file name (`assessment.html.j2` …); a
+    /// template that does not parse is an error with its line.
+    pub fn new(templates: &BTreeMap<String, String>) -> Result<Renderer, RenderError> {
         let mut env = environment();
-        for (name, source) in &bundle.templates {
+        for (name, source) in templates {
             env.add_template_owned(name.clone(), source.clone())
                 .map_err(|e| RenderError {
                     template: name.clone(),
                     line: e.line().unwrap_or(0),
-                    message: e.to_string(),
+                    message: format!("template syntax: {}", e.detail().unwrap_or("invalid")),
                 })?;
         }
-        let renderer = Renderer { env };
-        for a in sample::samples(bundle) {
+        Ok(Renderer { env })
+    }
+
+    /// Renders every one of `samples` in every format and language, so
+    /// that a template that cannot render (an unknown filter, a missing
+    /// string) is found before any request is.
+    pub fn check(
+        &self,
+        vocabulary: &dyn Vocabulary,
+        samples: &[Assessment],
+    ) -> Result<(), RenderError> {
+        for a in samples {
             for format in [Format::Html, Format::Markdown, Format::Text] {
                 for lang in Language::ALL {
-                    renderer.render(bundle, &a, format, lang)?;
+                    self.render(vocabulary, a, format, lang)?;
                 }
             }
         }
-        Ok(renderer)
+        Ok(())
     }
 
     /// Renders `assessment` in `format` and `lang`.
     pub fn render(
         &self,
-        bundle: &Bundle,
+        vocabulary: &dyn Vocabulary,
         assessment: &Assessment,
         format: Format,
         lang: Language,
@@ -223,46 +220,33 @@ impl Renderer {
             message: e.detail().map_or_else(|| e.to_string(), str::to_string),
         };
         let template = self.env.get_template(format.template()).map_err(err)?;
-        let view = view(bundle, assessment, lang);
+        let view = view(vocabulary, assessment, lang);
         template
             .render(JinjaValue::from_serialize(&view))
             .map_err(err)
     }
 }
 
-fn s(bundle: &Bundle, key: &str, lang: Language) -> String {
-    bundle
-        .strings
+fn s(v: &dyn Vocabulary, key: &str, lang: Language) -> String {
+    v.strings()
         .get(key)
         .map(|l| l.get(lang).to_string())
         .unwrap_or_else(|| key.to_string())
 }
 
-fn label(bundle: &Bundle, id: &str, lang: Language) -> String {
-    bundle
-        .label(id)
+fn label(v: &dyn Vocabulary, id: &str, lang: Language) -> String {
+    v.label(id)
         .map(|l| l.get(lang).to_string())
         .unwrap_or_else(|| id.to_string())
 }
 
-fn verdict_key(v: Verdict) -> &'static str {
-    match v {
-        Verdict::Required => "verdict.required",
-        Verdict::Recommended => "verdict.recommended",
-        Verdict::NotNeeded => "verdict.not_needed",
-    }
+/// The UI string key of an enum value: `verdict.not_needed`.
+fn key(kind: &str, name: &str) -> String {
+    format!("{kind}.{name}")
 }
 
-fn direction_key(d: Direction) -> &'static str {
-    match d {
-        Direction::Positive => "direction.positive",
-        Direction::Negative => "direction.negative",
-        Direction::Mixed => "direction.mixed",
-        Direction::Uncertain => "direction.uncertain",
-    }
-}
-
-fn direction_sign(d: Direction) -> &'static str {
+fn direction_sign(d: crate::domain::Direction) -> &'static str {
+    use crate::domain::Direction;
     match d {
         Direction::Positive => "+",
         Direction::Negative => "−",
@@ -271,40 +255,7 @@ fn direction_sign(d: Direction) -> &'static str {
     }
 }
 
-fn magnitude_key(m: Magnitude) -> &'static str {
-    match m {
-        Magnitude::Minor => "magnitude.minor",
-        Magnitude::Moderate => "magnitude.moderate",
-        Magnitude::Major => "magnitude.major",
-    }
-}
-
-fn likelihood_key(l: Likelihood) -> &'static str {
-    match l {
-        Likelihood::Possible => "likelihood.possible",
-        Likelihood::Likely => "likelihood.likely",
-        Likelihood::Certain => "likelihood.certain",
-    }
-}
-
-fn horizon_key(h: Horizon) -> &'static str {
-    match h {
-        Horizon::BudgetYear => "horizon.budget_year",
-        Horizon::CouncilTerm => "horizon.council_term",
-        Horizon::LongTerm => "horizon.long_term",
-    }
-}
-
-fn goal_key(g: GoalVerdict) -> &'static str {
-    match g {
-        GoalVerdict::Supports => "goal.supports",
-        GoalVerdict::Conflicts => "goal.conflicts",
-        GoalVerdict::Mixed => "goal.mixed",
-        GoalVerdict::Unaffected => "goal.unaffected",
-    }
-}
-
-fn evidence_view(bundle: &Bundle, e: &Evidence, lang: Language) -> Value {
+fn evidence_view(bundle: &dyn Vocabulary, e: &Evidence, lang: Language) -> Value {
     let place = if !e.fact.is_empty() {
         e.fact.clone()
     } else if e.section_index < 0 {
@@ -323,17 +274,17 @@ fn evidence_view(bundle: &Bundle, e: &Evidence, lang: Language) -> Value {
     }
 }
 
-fn impact_view(bundle: &Bundle, i: &Impact, lang: Language) -> Value {
+fn impact_view(bundle: &dyn Vocabulary, i: &Impact, lang: Language) -> Value {
     let groups: Vec<String> = i.groups.iter().map(|g| label(bundle, g, lang)).collect();
     json!({
         "id": i.id,
         "determinant": label(bundle, &i.determinant, lang),
         "groups": groups.join(", "),
-        "direction": s(bundle, direction_key(i.direction), lang),
+        "direction": s(bundle, &key("direction", i.direction.name()), lang),
         "sign": direction_sign(i.direction),
-        "magnitude": s(bundle, magnitude_key(i.magnitude), lang),
-        "likelihood": s(bundle, likelihood_key(i.likelihood), lang),
-        "horizon": s(bundle, horizon_key(i.horizon), lang),
+        "magnitude": s(bundle, &key("magnitude", i.magnitude.name()), lang),
+        "likelihood": s(bundle, &key("likelihood", i.likelihood.name()), lang),
+        "horizon": s(bundle, &key("horizon", i.horizon.name()), lang),
         "rationale": i.rationale.get(lang),
         "mitigations": i.mitigations.iter().map(|m| m.get(lang)).collect::<Vec<_>>(),
         "evidence": i.evidence.iter().map(|e| evidence_view(bundle, e, lang)).collect::<Vec<_>>(),
@@ -348,13 +299,13 @@ fn localized(l: &Localized, lang: Language) -> &str {
 }
 
 /// The template context: every text resolved to one language.
-fn view(bundle: &Bundle, a: &Assessment, lang: Language) -> Value {
+fn view(bundle: &dyn Vocabulary, a: &Assessment, lang: Language) -> Value {
     let strings: serde_json::Map<String, Value> = bundle
-        .strings
+        .strings()
         .iter()
         .map(|(k, v)| (k.replace('.', "_"), json!(v.get(lang))))
         .collect();
-    let plan = bundle.plans.get(&a.tenant);
+
     json!({
         "lang": lang.code(),
         "draft_lang": a.language.code(),
@@ -362,15 +313,15 @@ fn view(bundle: &Bundle, a: &Assessment, lang: Language) -> Value {
         "title": a.title,
         "case_id": a.case_id,
         "tenant": a.tenant,
-        "municipality": plan.map(|p| p.municipality.get(lang)).unwrap_or(""),
+        "municipality": bundle.municipality(&a.tenant).map(|m| m.get(lang)).unwrap_or(""),
         "plan": {"title": localized(&a.plan.title, lang), "period": a.plan.period},
         "reference_date": a.reference_date,
         "screening": {
-            "verdict": s(bundle, verdict_key(a.screening.verdict), lang),
+            "verdict": s(bundle, &key("verdict", a.screening.verdict.name()), lang),
             "code": a.screening.verdict.name(),
             "reasons": a.screening.reasons.iter().map(|r| json!({
                 "text": r.text.get(lang),
-                "signal": s(bundle, verdict_key(r.signal), lang),
+                "signal": s(bundle, &key("verdict", r.signal.name()), lang),
                 "rule_id": r.rule_id,
             })).collect::<Vec<_>>(),
             "exemption": a.screening.exemption.as_ref().map(|e| json!({
@@ -383,7 +334,7 @@ fn view(bundle: &Bundle, a: &Assessment, lang: Language) -> Value {
             "id": g.goal_id,
             "title": g.title.get(lang),
             "focus_area": g.focus_area.get(lang),
-            "verdict": s(bundle, goal_key(g.verdict), lang),
+            "verdict": s(bundle, &key("goal", g.verdict.name()), lang),
             "affected": g.verdict != GoalVerdict::Unaffected,
             "score": format!("{:+.2}", g.score),
             "confidence": format!("{:.0} %", g.confidence * 100.0),

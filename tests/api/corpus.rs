@@ -27,8 +27,8 @@ fn every_corpus_document_is_assessed_and_routine_items_are_not_needed() {
             &Deadline::none(),
         )
         .unwrap_or_else(|e| panic!("{title}: {e}"));
-        c.renderer
-            .render(&c.bundle, &a, Format::Html, a.language)
+        c.bundle
+            .render(&a, Format::Html, a.language)
             .unwrap_or_else(|e| panic!("{title}: {e}"));
         for e in text_evidence(&a) {
             assert!(e.points_into(&draft), "{title}: {e:?}");

@@ -22,7 +22,7 @@ pub fn core() -> Core {
 /// The default bundle with other limits on drafts.
 pub fn core_with(limits: Limits) -> Core {
     let bundle = Bundle::load(&DirSource::new(root().join("rules"))).expect("default bundle loads");
-    Core::new(bundle, limits).expect("templates compile")
+    Core::new(bundle, limits)
 }
 
 /// Limits for a server whose drafts may carry `max_text_bytes` of text.

@@ -6,13 +6,15 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::condition::{ConditionLanguage, Zen};
-use crate::domain::{Language, Localized};
+use crate::domain::{Assessment, Language, Localized};
+use crate::render::{Format, RenderError, Renderer, Vocabulary};
 use crate::text::Matcher;
 
 mod error;
 mod format;
 mod load;
 mod model;
+mod samples;
 mod source;
 
 pub use error::{BundleError, BundleErrors};
@@ -65,6 +67,7 @@ pub struct Bundle {
     pub templates: BTreeMap<String, String>,
     pub(crate) matcher_fi: Matcher,
     pub(crate) matcher_sv: Matcher,
+    renderer: Renderer,
 }
 
 impl Bundle {
@@ -108,6 +111,32 @@ impl Bundle {
     pub fn load(source: &dyn BundleSource) -> Result<Bundle, BundleErrors> {
         let files = source.files().map_err(|e| BundleErrors(vec![e]))?;
         load::Loader::default().load(files)
+    }
+}
+
+impl Bundle {
+    /// Renders `assessment` with the bundle's templates and strings.
+    pub fn render(
+        &self,
+        assessment: &Assessment,
+        format: Format,
+        lang: Language,
+    ) -> Result<String, RenderError> {
+        self.renderer.render(self, assessment, format, lang)
+    }
+}
+
+impl Vocabulary for Bundle {
+    fn label(&self, id: &str) -> Option<&Localized> {
+        Bundle::label(self, id)
+    }
+
+    fn strings(&self) -> &BTreeMap<String, Localized> {
+        &self.strings
+    }
+
+    fn municipality(&self, tenant: &str) -> Option<&Localized> {
+        self.plans.get(tenant).map(|p| &p.municipality)
     }
 }
 

@@ -101,7 +101,7 @@ impl Loader {
         if !self.errors.is_empty() {
             return Err(BundleErrors(self.errors));
         }
-        let Some(meta) = meta else {
+        let (Some(meta), Some(renderer)) = (meta, templates.renderer) else {
             return Err(BundleErrors(vec![BundleError::new(
                 Kind::Format,
                 "bundle.yaml",
@@ -129,8 +129,20 @@ impl Loader {
             templates: templates.templates,
             matcher_fi: lexicon.matcher_fi,
             matcher_sv: lexicon.matcher_sv,
+            renderer,
         };
         bundle.expand_family_evidence();
+        // every template renders, in every language, for every kind of
+        // assessment
+        let samples = super::samples::samples(&bundle);
+        if let Err(e) = bundle.renderer.check(&bundle, &samples) {
+            return Err(BundleErrors(vec![BundleError::new(
+                Kind::Template,
+                &format!("templates/{}", e.template),
+                e.line,
+                e.message,
+            )]));
+        }
         Ok(bundle)
     }
 

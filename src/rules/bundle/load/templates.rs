@@ -1,20 +1,22 @@
-//! `templates/`: the rendering templates and their UI strings. Whether the
-//! templates render is for the renderer to tell once the bundle is whole
-//! (see `Bundle::check_templates`); here they are read.
+//! `templates/`: the rendering templates, compiled by the renderer, and
+//! their UI strings. Whether the templates render is checked once the
+//! bundle is whole, by rendering sample assessments (see `samples`).
 
 use std::collections::BTreeMap;
 
 use super::{Files, Kind, Loader};
 use crate::domain::Localized;
-use crate::render::{REQUIRED_STRINGS, TEMPLATE_NAMES};
+use crate::render::{REQUIRED_STRINGS, Renderer, TEMPLATE_NAMES};
 use crate::rules::bundle::format::StringsFile;
 
 const STRINGS: &str = "templates/strings.yaml";
 
-/// The UI strings and the templates by file name (`assessment.html.j2` …).
+/// The UI strings, the templates by file name (`assessment.html.j2` …)
+/// and the renderer compiled from them.
 pub(super) struct Templates {
     pub(super) strings: BTreeMap<String, Localized>,
     pub(super) templates: BTreeMap<String, String>,
+    pub(super) renderer: Option<Renderer>,
 }
 
 impl Loader {
@@ -55,9 +57,22 @@ impl Loader {
                 );
             }
         }
-        if let Err(e) = crate::render::check_templates(&templates) {
-            self.err(Kind::Template, &format!("templates/{}", e.0), e.1, e.2);
+        let renderer = match Renderer::new(&templates) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.err(
+                    Kind::Template,
+                    &format!("templates/{}", e.template),
+                    e.line,
+                    e.message,
+                );
+                None
+            }
+        };
+        Templates {
+            strings,
+            templates,
+            renderer,
         }
-        Templates { strings, templates }
     }
 }

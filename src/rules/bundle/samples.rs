@@ -6,12 +6,12 @@
 //! when a bundle is loaded finds a template that would fail at run time
 //! (an unknown filter, a missing string) before any request does.
 
+use super::Bundle;
 use crate::domain::{
     AlternativeAssessment, Assessment, BundleRef, Direction, Evidence, ExemptionHit, GoalAlignment,
     GoalVerdict, Horizon, Impact, Language, Likelihood, Localized, Magnitude, OpenQuestion,
     PlanRef, RequiredAssessment, Screening, ScreeningReason, Verdict,
 };
-use crate::rules::Bundle;
 
 fn text(s: &str) -> Localized {
     Localized {
@@ -196,7 +196,7 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
 }
 
 /// Assessments that together reach every branch of the default templates.
-pub(super) fn samples(bundle: &Bundle) -> Vec<Assessment> {
+pub(crate) fn samples(bundle: &Bundle) -> Vec<Assessment> {
     let full = assessment(bundle, Verdict::Required);
     let mut recommended = assessment(bundle, Verdict::Recommended);
     recommended.zero_option_described = false;
