@@ -94,13 +94,19 @@ pub fn verdict(v: Verdict) -> pb::ScreeningVerdict {
 fn evidence(e: &domain::Evidence) -> pb::Evidence {
     pb::Evidence {
         rule_id: e.rule_id.clone(),
-        section_index: e.section_index,
+        section_index: match e.place {
+            domain::Place::Section(i) => i as i32,
+            domain::Place::Title | domain::Place::Field(_) => -1,
+        },
         start: e.start,
         end: e.end,
         excerpt: e.excerpt.clone(),
         term: e.term.clone(),
         concept: e.concept.clone(),
-        fact: e.fact.clone(),
+        fact: match &e.place {
+            domain::Place::Field(path) => path.clone(),
+            domain::Place::Title | domain::Place::Section(_) => String::new(),
+        },
     }
 }
 

@@ -297,41 +297,46 @@ named!(Horizon {
     LongTerm => "long_term",
 });
 
+/// Where a piece of evidence stands. For an alternative's impacts, the
+/// title is the alternative's title and section 0 its text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Place {
+    /// The draft's title.
+    Title,
+    /// The section with this index.
+    Section(u32),
+    /// A structured field the rule read: `facts.NAME`, `budget.annual_eur`.
+    Field(String),
+}
+
 /// Where in the draft a rule found what it fired on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Evidence {
     /// The rule that used this evidence.
     pub rule_id: String,
-    /// Section index; -1 is the title. Meaningless for structured evidence.
-    pub section_index: i32,
-    /// UTF-8 byte offset where the excerpt starts.
+    /// The title, a section or a structured field.
+    pub place: Place,
+    /// UTF-8 byte offset where the excerpt starts (0 for a field).
     pub start: u32,
-    /// UTF-8 byte offset where the excerpt ends (exclusive).
+    /// UTF-8 byte offset where the excerpt ends, exclusive (0 for a field).
     pub end: u32,
-    /// Exactly the text between `start` and `end`.
+    /// Exactly the text between `start` and `end`, or the field's value.
     pub excerpt: String,
-    /// Lexicon term that matched.
+    /// Lexicon term that matched (empty for a field).
     pub term: String,
-    /// Concept of that term.
+    /// Concept of that term (empty for a field).
     pub concept: String,
-    /// Fact or budget field, for structured evidence.
-    pub fact: String,
 }
 
 impl Evidence {
     /// Whether this is structured evidence, or its excerpt is exactly the
     /// text of `draft` at its offsets.
     pub fn points_into(&self, draft: &Draft) -> bool {
-        if !self.fact.is_empty() {
-            return true;
-        }
-        let text = if self.section_index < 0 {
-            Some(draft.title.as_str())
-        } else {
-            draft
-                .sections
-                .get(self.section_index as usize)
-                .map(|s| s.text.as_str())
+        let text = match &self.place {
+            Place::Field(_) => return true,
+            Place::Title => Some(draft.title.as_str()),
+            Place::Section(i) => draft.sections.get(*i as usize).map(|s| s.text.as_str()),
         };
         text.and_then(|t| t.get(self.start as usize..self.end as usize))
             == Some(self.excerpt.as_str())

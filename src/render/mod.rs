@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use minijinja::{AutoEscape, Environment, Value as JinjaValue};
 use serde_json::{Value, json};
 
-use crate::domain::{Assessment, Evidence, GoalVerdict, Impact, Language, Localized};
+use crate::domain::{Assessment, Evidence, GoalVerdict, Impact, Language, Localized, Place};
 
 /// What renderings need of a rule bundle besides its templates: the labels
 /// of ids, the UI strings and the names of municipalities. The bundle
@@ -256,21 +256,21 @@ fn direction_sign(d: crate::domain::Direction) -> &'static str {
 }
 
 fn evidence_view(bundle: &dyn Vocabulary, e: &Evidence, lang: Language) -> Value {
-    let place = if !e.fact.is_empty() {
-        e.fact.clone()
-    } else if e.section_index < 0 {
-        s(bundle, "where.title", lang)
-    } else {
-        format!(
-            "{} {}",
-            s(bundle, "where.section", lang),
-            e.section_index + 1
-        )
+    let (place, field) = match &e.place {
+        Place::Field(path) => (path.clone(), Some(path)),
+        Place::Title => (s(bundle, "where.title", lang), None),
+        Place::Section(i) => (
+            format!("{} {}", s(bundle, "where.section", lang), i + 1),
+            None,
+        ),
     };
-    if e.fact.is_empty() {
-        json!({"excerpt": e.excerpt, "quoted": true, "place": place, "concept": label(bundle, &e.concept, lang)})
-    } else {
-        json!({"excerpt": format!("{} = {}", e.fact, e.excerpt), "quoted": false, "place": place, "concept": ""})
+    match field {
+        None => {
+            json!({"excerpt": e.excerpt, "quoted": true, "place": place, "concept": label(bundle, &e.concept, lang)})
+        }
+        Some(path) => {
+            json!({"excerpt": format!("{path} = {}", e.excerpt), "quoted": false, "place": place, "concept": ""})
+        }
     }
 }
 

@@ -1,5 +1,6 @@
-//! The rule bundle: loading and validation ([`bundle`]), the condition
-//! language ([`condition`]) and assessment ([`engine`]).
+//! The rule bundle: loading and validation ([`bundle`]), what conditions
+//! read ([`input`]) and their language ([`condition`]), validating drafts
+//! and assessing them ([`engine`]).
 pub mod bundle;
 pub mod condition;
 pub mod engine;
@@ -8,9 +9,22 @@ mod limits;
 mod validate;
 
 pub use bundle::{Bundle, BundleError, BundleErrors, BundleSource, DirSource, MemorySource};
-pub use engine::{AssessError, assess};
+pub use engine::AssessError;
 pub use limits::{DEFAULT_MAX_TEXT_BYTES, Limits};
-pub use validate::validate;
+pub use validate::{ValidDraft, validate};
+
+/// Validates a draft against the bundle and the limits, then assesses it;
+/// see [`engine::assess`].
+pub fn assess(
+    bundle: &Bundle,
+    draft: &crate::domain::Draft,
+    limits: &Limits,
+    now: time::OffsetDateTime,
+    deadline: &crate::domain::Deadline,
+) -> Result<crate::domain::Assessment, AssessError> {
+    let valid = validate(bundle, draft, limits).map_err(AssessError::InvalidDraft)?;
+    engine::assess(bundle, &valid, now, deadline)
+}
 
 /// Parses a `YYYY-MM-DD` date.
 pub(crate) fn parse_date(s: &str) -> Option<time::Date> {

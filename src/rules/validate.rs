@@ -5,15 +5,40 @@
 
 use std::collections::BTreeSet;
 
-use super::bundle::{Bundle, FactKind};
+use super::bundle::{Bundle, FactKind, Plan};
 use super::limits::Limits;
 use crate::domain::{Draft, Language, Violations, printable, quoted};
+
+/// A draft that passed validation, with what validation parsed: the
+/// engine reads these instead of parsing or looking up again.
+#[derive(Debug, Clone, Copy)]
+pub struct ValidDraft<'a> {
+    /// The draft as received.
+    pub draft: &'a Draft,
+    /// Its language, Finnish or Swedish.
+    pub language: Language,
+    /// The welfare plan of its municipality.
+    pub plan: &'a Plan,
+    /// Its decision date, when it gives one.
+    pub decision_date: Option<time::Date>,
+}
+
+impl ValidDraft<'_> {
+    /// Whether one of the alternatives is the zero option.
+    pub fn zero_option(&self) -> bool {
+        self.draft.alternatives.iter().any(|a| a.zero_option)
+    }
+}
 
 /// Earliest and latest year of a decision date.
 const DECISION_YEARS: std::ops::RangeInclusive<i32> = 1900..=2999;
 
 /// Checks a draft against the bundle; every problem is returned together.
-pub fn validate(bundle: &Bundle, draft: &Draft, limits: &Limits) -> Result<Language, Violations> {
+pub fn validate<'a>(
+    bundle: &'a Bundle,
+    draft: &'a Draft,
+    limits: &Limits,
+) -> Result<ValidDraft<'a>, Violations> {
     let mut v = Violations::new();
     check_title(&mut v, draft, limits);
     check_sections(&mut v, draft, limits);
@@ -32,8 +57,14 @@ pub fn validate(bundle: &Bundle, draft: &Draft, limits: &Limits) -> Result<Langu
     check_facts(&mut v, bundle, draft, limits);
     check_decision_date(&mut v, &draft.decision_date);
     check_alternatives(&mut v, draft, limits);
-    match (v.is_empty(), lang) {
-        (true, Some(lang)) => Ok(lang),
+    let plan = bundle.plans.get(&draft.tenant);
+    match (v.is_empty(), lang, plan) {
+        (true, Some(language), Some(plan)) => Ok(ValidDraft {
+            draft,
+            language,
+            plan,
+            decision_date: parse_decision_date(&draft.decision_date),
+        }),
         _ => Err(v),
     }
 }
@@ -308,7 +339,7 @@ fn check_decision_date(v: &mut Violations, date: &str) {
 }
 
 /// The decision date of a valid draft; see [`check_decision_date`].
-pub(crate) fn parse_decision_date(date: &str) -> Option<time::Date> {
+fn parse_decision_date(date: &str) -> Option<time::Date> {
     let shape = date.len() == 10
         && date.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',

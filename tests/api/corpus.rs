@@ -78,16 +78,15 @@ fn text_evidence(a: &eva::domain::Assessment) -> impl Iterator<Item = &eva::doma
         .flat_map(|i| &i.evidence)
         .chain(a.screening.reasons.iter().flat_map(|r| &r.evidence))
         .chain(a.screening.exemption.iter().flat_map(|x| &x.evidence))
-        .filter(|e| e.fact.is_empty())
+        .filter(|e| !matches!(e.place, eva::domain::Place::Field(_)))
 }
 
 /// Whether evidence covers whole words: no letter or digit just before
 /// its start or just after its end.
 fn is_whole_words(draft: &eva::domain::Draft, e: &eva::domain::Evidence) -> bool {
-    let text = if e.section_index < 0 {
-        draft.title.as_str()
-    } else {
-        draft.sections[e.section_index as usize].text.as_str()
+    let text = match e.place {
+        eva::domain::Place::Section(i) => draft.sections[i as usize].text.as_str(),
+        _ => draft.title.as_str(),
     };
     let (start, end) = (e.start as usize, e.end as usize);
     let before = text[..start].chars().next_back();

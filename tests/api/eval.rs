@@ -121,12 +121,12 @@ fn evidence_points_into_the_draft_and_a_moved_excerpt_does_not() {
         .impacts
         .iter()
         .flat_map(|i| &i.evidence)
-        .filter(|e| e.fact.is_empty())
+        .filter(|e| !matches!(e.place, eva::domain::Place::Field(_)))
         .cloned();
     let mut e = text_evidence.next().expect("text evidence");
     assert!(e.points_into(&draft));
     e.start += 1;
     assert!(!e.points_into(&draft));
-    e.section_index = 99;
+    e.place = eva::domain::Place::Section(99);
     assert!(!e.points_into(&draft));
 }

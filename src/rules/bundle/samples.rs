@@ -7,6 +7,7 @@
 //! (an unknown filter, a missing string) before any request does.
 
 use super::Bundle;
+use crate::domain::Place;
 use crate::domain::{
     AlternativeAssessment, Assessment, BundleRef, Direction, Evidence, ExemptionHit, GoalAlignment,
     GoalVerdict, Horizon, Impact, Language, Likelihood, Localized, Magnitude, OpenQuestion,
@@ -25,33 +26,30 @@ fn evidence() -> Vec<Evidence> {
     vec![
         Evidence {
             rule_id: "sample".into(),
-            section_index: -1,
+            place: Place::Title,
             start: 0,
             end: 6,
             excerpt: "Sample".into(),
             term: "sample".into(),
             concept: "sample".into(),
-            fact: String::new(),
         },
         Evidence {
             rule_id: "sample".into(),
-            section_index: 0,
+            place: Place::Section(0),
             start: 0,
             end: 9,
             excerpt: "<b>&\"x\"|".into(),
             term: "sample".into(),
             concept: "sample".into(),
-            fact: String::new(),
         },
         Evidence {
             rule_id: "sample".into(),
-            section_index: -1,
+            place: Place::Field("budget.annual_eur".into()),
             start: 0,
             end: 0,
             excerpt: "-250000".into(),
             term: String::new(),
             concept: String::new(),
-            fact: "budget.annual_eur".into(),
         },
     ]
 }
