@@ -1,12 +1,38 @@
 //! Rule conditions behind a small trait of our own, so the expression
-//! language could be swapped. The implementation is the ZEN expression
-//! language (`zen-expression`), checked at load time by its strict analyser
-//! against the declared input schema.
+//! language could be swapped: the bundle loader and the engine know only
+//! the trait, and what a condition reads comes from the language's own
+//! parser ([`ConditionLanguage::reads`]). The implementation is the ZEN
+//! expression language (`zen-expression`), checked at load time by its
+//! strict analyser against the declared input schema.
 
 use super::lowercase_first;
 use zen_expression::intellisense::IntelliSense;
+use zen_expression::lexer::{ComparisonOperator, Lexer, Operator};
+use zen_expression::parser::{Node, Parser};
 use zen_expression::variable::{Variable, VariableType};
 use zen_expression::{Expression, expression::Standard};
+
+/// What a condition reads of its input.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Dotted paths of the fields it reads (`concepts`, `budget.annual_eur`,
+    /// `facts.closes_unit`), each once, in the order they first appear.
+    pub fields: Vec<String>,
+    /// The strings it tests for membership of a list field, each once, in
+    /// the order they appear.
+    pub memberships: Vec<Membership>,
+}
+
+/// `'school' in core_concepts`, or with `not in`, `negated`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The string tested.
+    pub value: String,
+    /// The list field it is tested in.
+    pub field: String,
+    /// Whether the test is `not in`.
+    pub negated: bool,
+}
 
 /// A language for rule conditions.
 pub trait ConditionLanguage {
@@ -23,6 +49,9 @@ pub trait ConditionLanguage {
         source: &str,
         schema: &serde_json::Value,
     ) -> Result<Self::Compiled, Vec<String>>;
+
+    /// What `source` reads; empty when it does not parse.
+    fn reads(&self, source: &str) -> Reads;
 
     /// Prepares an input value for evaluation.
     fn prepare(&self, input: &serde_json::Value) -> Self::Input;
@@ -100,6 +129,47 @@ impl ConditionLanguage for Zen {
             .map_err(|e| vec![lowercase_first(&e.to_string())])
     }
 
+    fn reads(&self, source: &str) -> Reads {
+        let mut reads = Reads::default();
+        let arena = bumpalo::Bump::new();
+        let Ok(tokens) = Lexer::new().tokenize(&arena, source) else {
+            return reads;
+        };
+        let Ok(parser) = Parser::try_new(&tokens, &arena) else {
+            return reads;
+        };
+        let parsed = parser.standard().parse();
+        if parsed.error().is_err() {
+            return reads;
+        }
+        let found = std::cell::RefCell::new(&mut reads);
+        parsed.root.walk(|node| {
+            let mut reads = found.borrow_mut();
+            if let Some(path) = field_path(node)
+                && !reads.fields.contains(&path)
+            {
+                reads.fields.push(path);
+            }
+            if let Node::Binary {
+                left: Node::String(value),
+                operator:
+                    Operator::Comparison(op @ (ComparisonOperator::In | ComparisonOperator::NotIn)),
+                right: Node::Identifier(field),
+            } = node
+            {
+                let m = Membership {
+                    value: value.to_string(),
+                    field: field.to_string(),
+                    negated: *op == ComparisonOperator::NotIn,
+                };
+                if !reads.memberships.contains(&m) {
+                    reads.memberships.push(m);
+                }
+            }
+        });
+        reads
+    }
+
     fn prepare(&self, input: &serde_json::Value) -> Variable {
         Variable::from(input.clone())
     }
@@ -111,6 +181,19 @@ impl ConditionLanguage for Zen {
             Ok(other) => Err(format!("condition gave `{other}` instead of true or false")),
             Err(e) => Err(e.to_string()),
         }
+    }
+}
+
+/// The dotted path a node reads: a top-level field (`concepts`) or a
+/// member of one (`budget.annual_eur`); members are counted once, at the
+/// outermost node.
+fn field_path(node: &Node<'_>) -> Option<String> {
+    match node {
+        Node::Member {
+            node: Node::Identifier(root),
+            property: Node::String(name),
+        } => Some(format!("{root}.{name}")),
+        _ => None,
     }
 }
 
@@ -169,6 +252,34 @@ mod tests {
             .compile("budget.annual_eur + 1", &schema())
             .expect_err("not boolean");
         assert!(err[0].contains("not true or false"), "{err:?}");
+    }
+
+    #[test]
+    fn reports_the_fields_and_memberships_a_condition_reads() {
+        let reads = Zen.reads(
+            "'school' in core_concepts and not ('fee' in title_concepts) and facts.closes_unit and budget.annual_eur < 0 and 'x' not in concepts and 'school' in core_concepts",
+        );
+        assert_eq!(
+            reads.fields,
+            vec![
+                "facts.closes_unit".to_string(),
+                "budget.annual_eur".to_string()
+            ]
+        );
+        let m: Vec<(&str, &str, bool)> = reads
+            .memberships
+            .iter()
+            .map(|m| (m.value.as_str(), m.field.as_str(), m.negated))
+            .collect();
+        assert_eq!(
+            m,
+            vec![
+                ("school", "core_concepts", false),
+                ("fee", "title_concepts", false),
+                ("x", "concepts", true),
+            ]
+        );
+        assert_eq!(Zen.reads("budget.annual_eur <="), Reads::default());
     }
 
     #[test]

@@ -21,7 +21,7 @@ use super::error::BundleErrorKind as Kind;
 use super::format::line_of;
 use super::{Bundle, BundleError, BundleErrors, Compiled, Conditions};
 use crate::domain::Localized;
-use crate::rules::condition::ConditionLanguage;
+use crate::rules::condition::{ConditionLanguage, Membership};
 use crate::rules::input;
 use crate::rules::lowercase_first;
 
@@ -262,9 +262,15 @@ impl Loader {
     }
 
     fn check_concepts(&mut self, file: &str, when: &Spanned<String>, names: &BTreeSet<String>) {
-        // a quoted string tested with `in concepts` (or the title or
-        // proposal lists) must be a concept id
-        for s in concept_tests(when.as_str()) {
+        // a string tested with `in concepts` (or the title or proposal
+        // lists) must be a concept or family id
+        let mut tested: Vec<String> = Vec::new();
+        for m in concept_memberships(when.as_str()) {
+            if !tested.contains(&m.value) {
+                tested.push(m.value);
+            }
+        }
+        for s in tested {
             if !names.contains(&s) {
                 self.err(
                     Kind::Unknown,
@@ -312,52 +318,31 @@ struct Known {
     names: BTreeSet<String>,
 }
 
-/// Quoted strings tested for membership in a concept list:
-/// `'school' in concepts`, `'fee' in title_concepts` ….
+/// The concept (and family) ids a condition tests with `in` one of the
+/// concept lists: its evidence. `'school' in core_concepts` gives `school`.
 fn concept_tests(source: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut rest = source;
-    while let Some(open) = rest.find(['\'', '"']) {
-        let quote = rest[open..].chars().next().unwrap_or('\'');
-        let after_open = &rest[open + 1..];
-        let Some(close) = after_open.find(quote) else {
-            break;
-        };
-        let value = &after_open[..close];
-        let tail = after_open[close + 1..].trim_start();
-        let tests_concepts = tail
-            .strip_prefix("in")
-            .map(|t| t.trim_start())
-            .is_some_and(|t| input::CONCEPT_FIELDS.iter().any(|f| t.starts_with(f)));
-        if tests_concepts && !out.iter().any(|x: &String| x == value) {
-            out.push(value.to_string());
+    let mut out: Vec<String> = Vec::new();
+    for m in concept_memberships(source).filter(|m| !m.negated) {
+        if !out.contains(&m.value) {
+            out.push(m.value);
         }
-        rest = &after_open[close + 1..];
     }
     out
 }
 
-/// `facts.x` and `budget.y` paths a condition reads.
+/// Every string a condition tests for membership of a concept list.
+fn concept_memberships(source: &str) -> impl Iterator<Item = Membership> {
+    Conditions::default()
+        .reads(source)
+        .memberships
+        .into_iter()
+        .filter(|m| input::CONCEPT_FIELDS.contains(&m.field.as_str()))
+}
+
+/// The facts and budget figures a condition reads, facts first: the
+/// structured evidence of a rule that fires.
 fn field_paths(source: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    for prefix in ["facts.", "budget."] {
-        let mut rest = source;
-        while let Some(i) = rest.find(prefix) {
-            let boundary =
-                i == 0 || !rest[..i].ends_with(|c: char| c.is_alphanumeric() || c == '_');
-            let tail = &rest[i + prefix.len()..];
-            let name: String = tail
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            if boundary && !name.is_empty() {
-                let path = format!("{prefix}{name}");
-                if !out.contains(&path) {
-                    out.push(path);
-                }
-            }
-            rest = tail;
-        }
-    }
-    out
+    let fields = Conditions::default().reads(source).fields;
+    let under = |prefix: &'static str| fields.iter().filter(move |f| f.starts_with(prefix));
+    under("facts.").chain(under("budget.")).cloned().collect()
 }
