@@ -4,9 +4,9 @@
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use eva::api::Core;
 use eva::render::Format;
 use eva::rules::{Bundle, DirSource, Limits};
+use eva::service::Service;
 
 fn bench(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
@@ -14,7 +14,7 @@ fn bench(c: &mut Criterion) {
         Ok(b) => b,
         Err(e) => panic!("{e}"),
     };
-    let core = Core::new(bundle, Limits::default());
+    let core = Service::new(bundle, Limits::default());
     let corpus = root.join(eva::eval::CORPUS_PATH);
     let drafts: Vec<eva::domain::Draft> = match eva::eval::read_corpus(&corpus) {
         Ok(docs) => docs

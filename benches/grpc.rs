@@ -11,21 +11,22 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::api::{Core, pb};
 use eva::domain::Deadline;
 use eva::rules::{Bundle, DirSource, Limits};
+use eva::service::Service;
 use prost::Message;
 
 const SEQUENTIAL: usize = 400;
 const IN_FLIGHT: usize = 32;
 const PER_TASK: usize = 40;
 
-fn core() -> Core {
+fn core() -> Service {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let bundle = Bundle::load(&DirSource::new(root.join("rules")))
         .unwrap_or_else(|e| panic!("the default bundle: {e}"));
-    Core::new(bundle, Limits::default())
+    Service::new(bundle, Limits::default())
 }
 
 /// The median Helsinki draft by text size, or a fixture without the corpus.
@@ -86,12 +87,18 @@ fn row(what: &str, f: &Figures) {
 }
 
 /// Decode, assess, encode: what a call costs without the transport.
-fn in_process(core: &Core, bytes: &[u8]) -> usize {
+fn in_process(core: &Service, bytes: &[u8]) -> usize {
     let request = pb::AssessRequest::decode(bytes).expect("decodes");
-    let response = core
-        .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
+    let (request, violations) = eva::api::assess_request_from_proto(request, &core.limits);
+    let assessed = core
+        .assess(
+            request.expect("a draft"),
+            violations,
+            time::OffsetDateTime::now_utc(),
+            &Deadline::none(),
+        )
         .expect("assessed");
-    response.encode_to_vec().len()
+    eva::api::assessed_to_proto(&assessed).encode_to_vec().len()
 }
 
 fn main() {
@@ -215,7 +222,7 @@ fn main() {
 
 /// In-process time of one draft as its alternatives and its text grow:
 /// constant per alternative and per kilobyte when the cost is linear.
-fn scaling(core: &Core) {
+fn scaling(core: &Service) {
     println!("\n| draft | time | per unit |\n|---|---|---|");
     let base = median_draft();
     for n in [1usize, 5, 20] {
@@ -272,7 +279,7 @@ fn scaling(core: &Core) {
 }
 
 /// The best of five in-process assessments of `draft`.
-fn time_one(core: &Core, draft: pb::DraftDecision) -> Duration {
+fn time_one(core: &Service, draft: pb::DraftDecision) -> Duration {
     let bytes = pb::AssessRequest {
         draft: Some(draft),
         ..Default::default()

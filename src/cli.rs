@@ -4,8 +4,11 @@
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 
-use crate::api::{ApiError, Core, pb};
+use crate::api::{assessment_to_proto, draft_from_proto, pb};
+use crate::domain::{Deadline, Language, Violations};
+use crate::render::Format;
 use crate::rules::{Bundle, DirSource};
+use crate::service::{AssessRequest, Service, ServiceError};
 
 /// Output of `eva assess`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -114,7 +117,12 @@ fn yaml_to_json(node: &marked_yaml::Node) -> serde_json::Value {
 }
 
 /// Runs `eva assess`. Returns the process exit code.
-pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option<&str>) -> i32 {
+pub fn assess(
+    service: &Service,
+    files: &[PathBuf],
+    format: OutputFormat,
+    lang: Option<Language>,
+) -> i32 {
     let mut inputs = Vec::new();
     let mut failed = false;
     for f in files {
@@ -138,11 +146,11 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
     });
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    let render_formats = match format {
+    let formats = match format {
         OutputFormat::Json => vec![],
-        OutputFormat::Html => vec![pb::RenderFormat::Html as i32],
-        OutputFormat::Markdown => vec![pb::RenderFormat::Markdown as i32],
-        OutputFormat::Text => vec![pb::RenderFormat::Text as i32],
+        OutputFormat::Html => vec![Format::Html],
+        OutputFormat::Markdown => vec![Format::Markdown],
+        OutputFormat::Text => vec![Format::Text],
     };
     let mut first = true;
     for input in inputs {
@@ -157,20 +165,21 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
                 continue;
             }
         };
-        let request = pb::AssessRequest {
-            draft: Some(draft),
-            render_languages: lang.map(|l| vec![l.to_string()]).unwrap_or_default(),
-            render_formats: render_formats.clone(),
-            request_id: input.origin.clone(),
+        let mut violations = Violations::new();
+        let request = AssessRequest {
+            draft: draft_from_proto(draft, &mut violations),
+            languages: lang.into_iter().collect(),
+            formats: formats.clone(),
         };
-        match core.assess(
+        match service.assess(
             request,
+            violations,
             time::OffsetDateTime::now_utc(),
-            &crate::domain::Deadline::none(),
+            &Deadline::none(),
         ) {
-            Ok(response) => {
+            Ok(assessed) => {
                 let written = if format == OutputFormat::Json {
-                    match serde_json::to_string(&response.assessment) {
+                    match serde_json::to_string(&assessment_to_proto(&assessed.assessment)) {
                         Ok(json) => writeln!(out, "{json}"),
                         Err(e) => {
                             eprintln!("error: {}: cannot write JSON: {e}", input.origin);
@@ -180,7 +189,7 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
                     }
                 } else {
                     let sep = if first { "" } else { "\n" };
-                    let content = response
+                    let content = assessed
                         .renderings
                         .first()
                         .map(|r| r.content.as_str())
@@ -200,7 +209,7 @@ pub fn assess(core: &Core, files: &[PathBuf], format: OutputFormat, lang: Option
                     }
                 }
             }
-            Err(ApiError::InvalidArgument(violations)) => {
+            Err(ServiceError::InvalidArgument(violations)) => {
                 for v in violations.listed() {
                     eprintln!("error: {}: {}: {}", input.origin, v.field, v.description);
                 }

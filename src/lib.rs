@@ -33,4 +33,5 @@ pub mod domain;
 pub mod eval;
 pub mod render;
 pub mod rules;
+pub mod service;
 pub mod text;

@@ -7,10 +7,10 @@ use std::io::Write;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};
-use eva::api::Core;
 use eva::cli::{self, OutputFormat};
 use eva::config::{Overrides, Settings};
 use eva::rules::{Bundle, DirSource, Limits};
+use eva::service::Service;
 
 /// Ex-ante human impact assessment of draft municipal decisions.
 #[derive(Debug, Parser)]
@@ -41,8 +41,8 @@ enum Command {
         #[arg(long, value_enum, default_value = "json")]
         format: OutputFormat,
         /// Language of renderings: fi, sv or en [default: the draft's].
-        #[arg(long)]
-        lang: Option<String>,
+        #[arg(long, value_parser = parse_language)]
+        lang: Option<eva::domain::Language>,
         /// Rule bundle directory.
         #[arg(long, env = "EVA_RULES", default_value = "rules")]
         rules: PathBuf,
@@ -107,17 +107,22 @@ fn init_logging(json: bool) {
     }
 }
 
-fn load_core(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<Core> {
+fn load_service(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Result<Service> {
     let bundle = Bundle::load(&DirSource::new(rules))
         .map_err(|e| anyhow::anyhow!("{e}"))
         .with_context(|| format!("cannot load the rule bundle in `{}`", rules.display()))?;
-    Ok(Core::new(
+    Ok(Service::new(
         bundle,
         Limits {
             max_text_bytes,
             ..Limits::default()
         },
     ))
+}
+
+fn parse_language(code: &str) -> Result<eva::domain::Language, String> {
+    eva::domain::Language::parse(code)
+        .ok_or_else(|| format!("`{code}` is not a language; use fi, sv or en"))
 }
 
 fn main() {
@@ -144,14 +149,14 @@ fn run() -> anyhow::Result<()> {
         Command::Serve { overrides, config } => {
             let settings = Settings::load(config.as_deref(), overrides)?;
             init_logging(settings.log_json);
-            let core = Arc::new(load_core(&settings.rules, settings.max_text_bytes)?);
+            let service = Arc::new(load_service(&settings.rules, settings.max_text_bytes)?);
             let limits = settings.server;
             let runtime = tokio::runtime::Runtime::new()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-                eva::app::run_with_limits(listener, core, limits, shutdown_signal()).await?;
+                eva::app::run_with_limits(listener, service, limits, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
             // work still running has been cancelled; do not wait on it
@@ -165,8 +170,8 @@ fn run() -> anyhow::Result<()> {
             rules,
             max_text_bytes,
         } => {
-            let core = load_core(&rules, max_text_bytes)?;
-            std::process::exit(cli::assess(&core, &files, format, lang.as_deref()));
+            let service = load_service(&rules, max_text_bytes)?;
+            std::process::exit(cli::assess(&service, &files, format, lang));
         }
         Command::Eval {
             labels,

@@ -4,9 +4,13 @@ use std::collections::BTreeMap;
 
 use super::pb;
 use crate::domain::{
-    self, Direction, GoalVerdict, Horizon, Likelihood, Localized, Magnitude, SectionKind, Verdict,
-    Violations, printable,
+    self, Direction, GoalVerdict, Horizon, Language, Likelihood, Localized, Magnitude, SectionKind,
+    Verdict, Violations, printable, quoted,
 };
+use crate::render::Format;
+use crate::rules::bundle::Entry;
+use crate::rules::{Bundle, Limits};
+use crate::service::{AssessRequest, Assessed};
 
 /// A draft from its protobuf form. Mechanical: validation is the engine's,
 /// but for what only the protobuf form can tell (a fact that is NaN or
@@ -266,14 +270,179 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
 }
 
 /// Protobuf form of a point in time.
-pub(crate) fn timestamp(t: time::OffsetDateTime) -> pbjson_types::Timestamp {
+fn timestamp(t: time::OffsetDateTime) -> pbjson_types::Timestamp {
     pbjson_types::Timestamp {
         seconds: t.unix_timestamp(),
         nanos: t.nanosecond() as i32,
     }
 }
 
-/// Protobuf form of a localized text (for the rule service).
-pub(crate) fn localized(l: &Localized) -> pb::LocalizedText {
-    text(l)
+/// Most entries of `render_languages` or of `render_formats`.
+pub const MAX_RENDER_CHOICES: usize = 16;
+
+/// An assess request in domain terms, and the problems of its fields that
+/// are not the draft's; `None` when it has no draft.
+pub fn assess_request_from_proto(
+    request: pb::AssessRequest,
+    limits: &Limits,
+) -> (Option<AssessRequest>, Violations) {
+    let mut violations = Violations::new();
+    if request.request_id.len() > limits.max_field_bytes {
+        violations.add(
+            "request_id",
+            format!(
+                "has {} bytes, over the limit of {} bytes; send a short correlation id",
+                request.request_id.len(),
+                limits.max_field_bytes
+            ),
+        );
+    }
+    let languages = render_languages(&request.render_languages, &mut violations);
+    let formats = render_formats(&request.render_formats, &mut violations);
+    let Some(draft) = request.draft else {
+        violations.add("draft", "is missing; send the draft decision to assess");
+        return (None, violations);
+    };
+    let draft = draft_from_proto(draft, &mut violations);
+    let request = AssessRequest {
+        draft,
+        languages,
+        formats,
+    };
+    (Some(request), violations)
+}
+
+/// The rendering languages asked for, each once in the order asked.
+fn render_languages(codes: &[String], violations: &mut Violations) -> Vec<Language> {
+    let mut out = Vec::new();
+    if too_many("render_languages", codes.len(), violations) {
+        return out;
+    }
+    for (i, code) in codes.iter().enumerate() {
+        match Language::parse(code) {
+            Some(l) if !out.contains(&l) => out.push(l),
+            Some(_) => {}
+            None => violations.add(
+                format!("render_languages[{i}]"),
+                format!(
+                    "{} is not a rendering language; use fi, sv or en",
+                    quoted(code)
+                ),
+            ),
+        }
+    }
+    out
+}
+
+/// The rendering formats asked for, each once in the order asked.
+fn render_formats(codes: &[i32], violations: &mut Violations) -> Vec<Format> {
+    let mut out = Vec::new();
+    if too_many("render_formats", codes.len(), violations) {
+        return out;
+    }
+    for (i, &code) in codes.iter().enumerate() {
+        let format = match pb::RenderFormat::try_from(code) {
+            Ok(pb::RenderFormat::Html) => Format::Html,
+            Ok(pb::RenderFormat::Markdown) => Format::Markdown,
+            Ok(pb::RenderFormat::Text) => Format::Text,
+            _ => {
+                violations.add(
+                    format!("render_formats[{i}]"),
+                    format!("{code} is an unknown or unspecified format; use RENDER_FORMAT_HTML, RENDER_FORMAT_MARKDOWN or RENDER_FORMAT_TEXT"),
+                );
+                continue;
+            }
+        };
+        if !out.contains(&format) {
+            out.push(format);
+        }
+    }
+    out
+}
+
+fn too_many(field: &str, n: usize, violations: &mut Violations) -> bool {
+    if n > MAX_RENDER_CHOICES {
+        violations.add(
+            field,
+            format!(
+                "has {n} entries, over the limit of {MAX_RENDER_CHOICES}; ask for each at most once"
+            ),
+        );
+        return true;
+    }
+    false
+}
+
+/// Protobuf form of a rendering format.
+pub fn render_format(f: Format) -> pb::RenderFormat {
+    match f {
+        Format::Html => pb::RenderFormat::Html,
+        Format::Markdown => pb::RenderFormat::Markdown,
+        Format::Text => pb::RenderFormat::Text,
+    }
+}
+
+/// Protobuf form of an assessment and its renderings.
+pub fn assessed_to_proto(a: &Assessed) -> pb::AssessResponse {
+    pb::AssessResponse {
+        assessment: Some(assessment_to_proto(&a.assessment)),
+        renderings: a
+            .renderings
+            .iter()
+            .map(|r| pb::Rendering {
+                format: render_format(r.format) as i32,
+                language: r.language.code().to_string(),
+                media_type: r.format.media_type().to_string(),
+                content: r.content.clone(),
+            })
+            .collect(),
+    }
+}
+
+/// Protobuf form of what a bundle is and holds.
+pub fn bundle_info(b: &Bundle, loaded_at: time::OffsetDateTime) -> pb::BundleInfo {
+    pb::BundleInfo {
+        id: b.id.clone(),
+        version: b.version.clone(),
+        digest: b.digest.clone(),
+        description: Some(text(&b.description)),
+        rule_count: b.rules.len() as u32,
+        concept_count: b.concepts.len() as u32,
+        plans: b
+            .plans
+            .values()
+            .map(|p| pb::PlanRef {
+                id: p.id.clone(),
+                title: Some(text(&p.title)),
+                period: p.period.clone(),
+            })
+            .collect(),
+        tenants: b.plans.keys().cloned().collect(),
+        facts: b
+            .facts
+            .iter()
+            .map(|f| pb::FactSpec {
+                name: f.name.clone(),
+                r#type: f.kind.name().to_string(),
+                description: Some(text(&f.description)),
+            })
+            .collect(),
+        loaded_at: Some(timestamp(loaded_at)),
+    }
+}
+
+/// Protobuf form of a bundle's determinants and population groups.
+pub fn taxonomy(b: &Bundle) -> pb::Taxonomy {
+    let entries = |list: &[Entry]| {
+        list.iter()
+            .map(|e| pb::TaxonomyEntry {
+                id: e.id.clone(),
+                label: Some(text(&e.label)),
+            })
+            .collect()
+    };
+    pb::Taxonomy {
+        determinants: entries(&b.determinants),
+        groups: entries(&b.groups),
+    }
 }

@@ -4,10 +4,11 @@
 mod convert;
 mod service;
 
-pub use convert::{assessment_to_proto, draft_from_proto};
-pub use service::{
-    ApiError, AssessmentApi, CallDeadline, CallLimits, Core, MAX_RENDER_CHOICES, RuleApi, Waited,
+pub use convert::{
+    MAX_RENDER_CHOICES, assess_request_from_proto, assessed_to_proto, assessment_to_proto,
+    draft_from_proto,
 };
+pub use service::{ApiError, AssessmentApi, CallDeadline, CallLimits, RuleApi, Waited};
 
 /// Generated protobuf types and services, with the protobuf JSON mapping.
 #[allow(missing_docs, clippy::all, clippy::pedantic)]

@@ -16,25 +16,10 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::convert::{assessment_to_proto, draft_from_proto, localized, timestamp};
+use super::convert::{assess_request_from_proto, assessed_to_proto, bundle_info, taxonomy};
 use super::pb;
-use crate::domain::{Deadline, Interrupted, Language, Violations, printable, quoted};
-use crate::render::{Format, RenderError};
-use crate::rules::{AssessError, Bundle, Limits};
-
-/// Most entries of `render_languages` or of `render_formats`.
-pub const MAX_RENDER_CHOICES: usize = 16;
-
-/// What every request shares: the bundle in force and the limits.
-#[derive(Debug)]
-pub struct Core {
-    /// The rule bundle, with its templates.
-    pub bundle: Bundle,
-    /// Limits on drafts.
-    pub limits: Limits,
-    /// When the bundle was loaded.
-    pub loaded_at: time::OffsetDateTime,
-}
+use crate::domain::{Deadline, Interrupted, Violations, printable};
+use crate::service::{Service, ServiceError};
 
 /// Where a call's time went when it ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,7 +30,7 @@ pub enum Waited {
     ForAssessment,
 }
 
-/// Why a request failed.
+/// Why a request failed, as the gRPC layer tells it.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// The request is wrong; nothing was assessed.
@@ -57,15 +42,10 @@ pub enum ApiError {
     /// The caller went away or the server is closing.
     #[error("cancelled")]
     Cancelled,
-    /// The bundle failed at run time.
-    #[error(transparent)]
-    Rule(AssessError),
-    /// A template failed.
-    #[error(transparent)]
-    Render(#[from] RenderError),
-    /// The task running the assessment failed.
-    #[error("the assessment task failed: {0}")]
-    Task(String),
+    /// Something failed that the caller cannot fix: the bundle at run
+    /// time, a template, the task running the assessment.
+    #[error("{0}")]
+    Internal(String),
 }
 
 impl From<Interrupted> for ApiError {
@@ -73,6 +53,16 @@ impl From<Interrupted> for ApiError {
         match i {
             Interrupted::DeadlineExceeded => ApiError::DeadlineExceeded(Waited::ForAssessment),
             Interrupted::Cancelled => ApiError::Cancelled,
+        }
+    }
+}
+
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> ApiError {
+        match e {
+            ServiceError::InvalidArgument(v) => ApiError::InvalidArgument(v),
+            ServiceError::Interrupted(i) => i.into(),
+            other => ApiError::Internal(other.to_string()),
         }
     }
 }
@@ -107,143 +97,6 @@ impl From<ApiError> for Status {
             }
         }
     }
-}
-
-impl Core {
-    /// Builds the core for a loaded bundle.
-    pub fn new(bundle: Bundle, limits: Limits) -> Core {
-        Core {
-            bundle,
-            limits,
-            loaded_at: time::OffsetDateTime::now_utc(),
-        }
-    }
-
-    /// Handles one assess request: validation, assessment, renderings. The
-    /// work stops when `deadline` passes or is cancelled.
-    pub fn assess(
-        &self,
-        request: pb::AssessRequest,
-        now: time::OffsetDateTime,
-        deadline: &Deadline,
-    ) -> Result<pb::AssessResponse, ApiError> {
-        let mut violations = Violations::new();
-        if request.request_id.len() > self.limits.max_field_bytes {
-            violations.add(
-                "request_id",
-                format!(
-                    "has {} bytes, over the limit of {} bytes; send a short correlation id",
-                    request.request_id.len(),
-                    self.limits.max_field_bytes
-                ),
-            );
-        }
-        let mut languages = render_languages(&request.render_languages, &mut violations);
-        let formats = render_formats(&request.render_formats, &mut violations);
-        let Some(draft) = request.draft else {
-            violations.add("draft", "is missing; send the draft decision to assess");
-            return Err(ApiError::InvalidArgument(violations));
-        };
-        let draft = draft_from_proto(draft, &mut violations);
-        let assessment =
-            match crate::rules::assess(&self.bundle, &draft, &self.limits, now, deadline) {
-                Ok(a) => a,
-                Err(AssessError::InvalidDraft(v)) => {
-                    violations.append(v);
-                    return Err(ApiError::InvalidArgument(violations));
-                }
-                Err(AssessError::Interrupted(i)) => return Err(i.into()),
-                Err(e) => return Err(ApiError::Rule(e)),
-            };
-        if !violations.is_empty() {
-            return Err(ApiError::InvalidArgument(violations));
-        }
-        if languages.is_empty() {
-            languages.push(assessment.language);
-        }
-        let mut renderings = Vec::new();
-        for &format in &formats {
-            for &lang in &languages {
-                deadline.check()?;
-                let content = self.bundle.render(&assessment, format, lang)?;
-                renderings.push(pb::Rendering {
-                    format: match format {
-                        Format::Html => pb::RenderFormat::Html,
-                        Format::Markdown => pb::RenderFormat::Markdown,
-                        Format::Text => pb::RenderFormat::Text,
-                    } as i32,
-                    language: lang.code().to_string(),
-                    media_type: format.media_type().to_string(),
-                    content,
-                });
-            }
-        }
-        Ok(pb::AssessResponse {
-            assessment: Some(assessment_to_proto(&assessment)),
-            renderings,
-        })
-    }
-}
-
-/// The rendering languages asked for, each once in the order asked.
-fn render_languages(codes: &[String], violations: &mut Violations) -> Vec<Language> {
-    let mut out = Vec::new();
-    if too_many("render_languages", codes.len(), violations) {
-        return out;
-    }
-    for (i, code) in codes.iter().enumerate() {
-        match Language::parse(code) {
-            Some(l) if !out.contains(&l) => out.push(l),
-            Some(_) => {}
-            None => violations.add(
-                format!("render_languages[{i}]"),
-                format!(
-                    "{} is not a rendering language; use fi, sv or en",
-                    quoted(code)
-                ),
-            ),
-        }
-    }
-    out
-}
-
-/// The rendering formats asked for, each once in the order asked.
-fn render_formats(codes: &[i32], violations: &mut Violations) -> Vec<Format> {
-    let mut out = Vec::new();
-    if too_many("render_formats", codes.len(), violations) {
-        return out;
-    }
-    for (i, &code) in codes.iter().enumerate() {
-        let format = match pb::RenderFormat::try_from(code) {
-            Ok(pb::RenderFormat::Html) => Format::Html,
-            Ok(pb::RenderFormat::Markdown) => Format::Markdown,
-            Ok(pb::RenderFormat::Text) => Format::Text,
-            _ => {
-                violations.add(
-                    format!("render_formats[{i}]"),
-                    format!("{code} is an unknown or unspecified format; use RENDER_FORMAT_HTML, RENDER_FORMAT_MARKDOWN or RENDER_FORMAT_TEXT"),
-                );
-                continue;
-            }
-        };
-        if !out.contains(&format) {
-            out.push(format);
-        }
-    }
-    out
-}
-
-fn too_many(field: &str, n: usize, violations: &mut Violations) -> bool {
-    if n > MAX_RENDER_CHOICES {
-        violations.add(
-            field,
-            format!(
-                "has {n} entries, over the limit of {MAX_RENDER_CHOICES}; ask for each at most once"
-            ),
-        );
-        return true;
-    }
-    false
 }
 
 /// When a call must be answered. The server's deadline layer puts it into
@@ -294,16 +147,16 @@ pub struct CallLimits {
 /// `eva.v1.AssessmentService`.
 #[derive(Debug, Clone)]
 pub struct AssessmentApi {
-    core: Arc<Core>,
+    service: Arc<Service>,
     slots: Arc<Semaphore>,
     limits: CallLimits,
 }
 
 impl AssessmentApi {
-    /// The service over `core`.
-    pub fn new(core: Arc<Core>, limits: CallLimits) -> Self {
+    /// The gRPC service over `service`.
+    pub fn new(service: Arc<Service>, limits: CallLimits) -> Self {
         AssessmentApi {
-            core,
+            service,
             slots: Arc::new(Semaphore::new(limits.max_concurrent_assessments.max(1))),
             limits,
         }
@@ -314,11 +167,15 @@ impl AssessmentApi {
 /// blocking pool with `at` as the deadline. Dropping the returned future
 /// (the caller went away, the deadline fired outside) stops the work.
 async fn run(
-    core: Arc<Core>,
+    service: Arc<Service>,
     slots: Arc<Semaphore>,
     request: pb::AssessRequest,
     at: Instant,
 ) -> Result<pb::AssessResponse, ApiError> {
+    let (request, violations) = assess_request_from_proto(request, &service.limits);
+    let Some(request) = request else {
+        return Err(ApiError::InvalidArgument(violations));
+    };
     let permit = match tokio::time::timeout_at(at.into(), slots.acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(ApiError::Cancelled),
@@ -329,11 +186,18 @@ async fn run(
     let result = tokio::task::spawn_blocking(move || {
         // the slot is held until the work has stopped
         let _permit = permit;
-        core.assess(request, time::OffsetDateTime::now_utc(), &deadline)
+        service.assess(
+            request,
+            violations,
+            time::OffsetDateTime::now_utc(),
+            &deadline,
+        )
     })
     .await;
     guard.disarm();
-    result.map_err(|e| ApiError::Task(e.to_string()))?
+    let assessed =
+        result.map_err(|e| ApiError::Internal(format!("the assessment task failed: {e}")))??;
+    Ok(assessed_to_proto(&assessed))
 }
 
 fn log_result(request_id: &str, result: &Result<pb::AssessResponse, ApiError>) {
@@ -390,7 +254,7 @@ impl pb::assessment_service_server::AssessmentService for AssessmentApi {
         let at = call.for_work_from(call.received, self.limits.request_timeout);
         let request = request.into_inner();
         let request_id = request.request_id.clone();
-        let result = run(self.core.clone(), self.slots.clone(), request, at).await;
+        let result = run(self.service.clone(), self.slots.clone(), request, at).await;
         log_result(&request_id, &result);
         Ok(Response::new(result?))
     }
@@ -457,7 +321,7 @@ impl AssessmentApi {
             let at = call.for_work_from(Instant::now(), self.limits.request_timeout);
             let request_id = request.request_id.clone();
             let result = tokio::select! {
-                r = run(self.core.clone(), self.slots.clone(), request, at) => r,
+                r = run(self.service.clone(), self.slots.clone(), request, at) => r,
                 _ = tx.closed() => return None,
             };
             log_result(&request_id, &result);
@@ -493,13 +357,13 @@ fn deadline_passed() -> Status {
 /// `eva.v1.RuleService`.
 #[derive(Debug, Clone)]
 pub struct RuleApi {
-    core: Arc<Core>,
+    service: Arc<Service>,
 }
 
 impl RuleApi {
-    /// The service over `core`.
-    pub fn new(core: Arc<Core>) -> Self {
-        RuleApi { core }
+    /// The gRPC service over `service`.
+    pub fn new(service: Arc<Service>) -> Self {
+        RuleApi { service }
     }
 }
 
@@ -509,53 +373,16 @@ impl pb::rule_service_server::RuleService for RuleApi {
         &self,
         _: Request<pb::GetBundleInfoRequest>,
     ) -> Result<Response<pb::BundleInfo>, Status> {
-        let b = &self.core.bundle;
-        Ok(Response::new(pb::BundleInfo {
-            id: b.id.clone(),
-            version: b.version.clone(),
-            digest: b.digest.clone(),
-            description: Some(localized(&b.description)),
-            rule_count: b.rules.len() as u32,
-            concept_count: b.concepts.len() as u32,
-            plans: b
-                .plans
-                .values()
-                .map(|p| pb::PlanRef {
-                    id: p.id.clone(),
-                    title: Some(localized(&p.title)),
-                    period: p.period.clone(),
-                })
-                .collect(),
-            tenants: b.plans.keys().cloned().collect(),
-            facts: b
-                .facts
-                .iter()
-                .map(|f| pb::FactSpec {
-                    name: f.name.clone(),
-                    r#type: f.kind.name().to_string(),
-                    description: Some(localized(&f.description)),
-                })
-                .collect(),
-            loaded_at: Some(timestamp(self.core.loaded_at)),
-        }))
+        Ok(Response::new(bundle_info(
+            &self.service.bundle,
+            self.service.loaded_at,
+        )))
     }
 
     async fn list_taxonomy(
         &self,
         _: Request<pb::ListTaxonomyRequest>,
     ) -> Result<Response<pb::Taxonomy>, Status> {
-        let b = &self.core.bundle;
-        let entries = |list: &[crate::rules::bundle::Entry]| {
-            list.iter()
-                .map(|e| pb::TaxonomyEntry {
-                    id: e.id.clone(),
-                    label: Some(localized(&e.label)),
-                })
-                .collect()
-        };
-        Ok(Response::new(pb::Taxonomy {
-            determinants: entries(&b.determinants),
-            groups: entries(&b.groups),
-        }))
+        Ok(Response::new(taxonomy(&self.service.bundle)))
     }
 }

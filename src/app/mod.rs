@@ -14,7 +14,8 @@ use tokio::net::TcpListener;
 
 use crate::api::pb::assessment_service_server::AssessmentServiceServer;
 use crate::api::pb::rule_service_server::RuleServiceServer;
-use crate::api::{AssessmentApi, CallLimits, Core, RuleApi, pb};
+use crate::api::{AssessmentApi, CallLimits, RuleApi, pb};
+use crate::service::Service;
 pub use connections::ConnectionLimits;
 
 /// Why the server could not start.
@@ -74,20 +75,21 @@ impl ServerLimits {
     }
 }
 
-/// Serves `core` on `listener` until `shutdown` completes, with default limits.
+/// Serves `service` on `listener` until `shutdown` completes, with default
+/// limits.
 pub async fn run(
     listener: TcpListener,
-    core: Arc<Core>,
+    service: Arc<Service>,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    run_with_limits(listener, core, ServerLimits::default(), shutdown).await
+    run_with_limits(listener, service, ServerLimits::default(), shutdown).await
 }
 
-/// Serves `core` on `listener` until `shutdown` completes; then drains for
+/// Serves `service` on `listener` until `shutdown` completes; then drains for
 /// the grace period, closes what is left and returns.
 pub async fn run_with_limits(
     listener: TcpListener,
-    core: Arc<Core>,
+    service: Arc<Service>,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -109,17 +111,17 @@ pub async fn run_with_limits(
     let addr = listener
         .local_addr()
         .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
-    tracing::info!(%addr, bundle = %core.bundle.id, version = %core.bundle.version, digest = %core.bundle.digest, "serving");
+    tracing::info!(%addr, bundle = %service.bundle.id, version = %service.bundle.version, digest = %service.bundle.digest, "serving");
 
     let routes = tonic::service::Routes::new(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(
-            AssessmentServiceServer::new(AssessmentApi::new(core.clone(), limits.calls))
+            AssessmentServiceServer::new(AssessmentApi::new(service.clone(), limits.calls))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .add_service(
-            RuleServiceServer::new(RuleApi::new(core))
+            RuleServiceServer::new(RuleApi::new(service))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .prepare();

@@ -2,18 +2,15 @@
 //! in `tests/fixtures/`, asserted exactly.
 
 use eva::api::pb;
-use eva::domain::Deadline;
 
-use crate::helpers::{core, fixture};
+use crate::helpers::{assess_in_process, core, fixture};
 
 fn summary(name: &str) -> String {
     let request = pb::AssessRequest {
         draft: Some(fixture(name)),
         ..Default::default()
     };
-    let a = core()
-        .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
-        .expect("assessed")
+    let a = assess_in_process(&core(), request)
         .assessment
         .expect("assessment");
     let s = a.screening.expect("screening");
@@ -118,9 +115,7 @@ fn same_draft_and_bundle_give_the_same_assessment() {
             render_formats: vec![pb::RenderFormat::Html as i32],
             ..Default::default()
         };
-        let mut r = c
-            .assess(request, time::OffsetDateTime::now_utc(), &Deadline::none())
-            .expect("assessed");
+        let mut r = assess_in_process(&c, request);
         let a = r.assessment.as_mut().expect("assessment");
         assert!(!a.id.is_empty());
         a.id.clear();

@@ -5,24 +5,40 @@ use std::sync::Arc;
 
 use std::time::{Duration, Instant};
 
+use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::api::{Core, pb};
 use eva::app::ServerLimits;
 use eva::rules::{Bundle, DirSource, Limits};
+use eva::service::Service;
 use tonic::transport::Channel;
 
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-pub fn core() -> Core {
+pub fn core() -> Service {
     core_with(Limits::default())
 }
 
 /// The default bundle with other limits on drafts.
-pub fn core_with(limits: Limits) -> Core {
+pub fn core_with(limits: Limits) -> Service {
     let bundle = Bundle::load(&DirSource::new(root().join("rules"))).expect("default bundle loads");
-    Core::new(bundle, limits)
+    Service::new(bundle, limits)
+}
+
+/// Assesses a protobuf request in-process, as the gRPC service would
+/// without the transport.
+pub fn assess_in_process(service: &Service, request: pb::AssessRequest) -> pb::AssessResponse {
+    let (request, violations) = eva::api::assess_request_from_proto(request, &service.limits);
+    let assessed = service
+        .assess(
+            request.expect("a draft"),
+            violations,
+            time::OffsetDateTime::now_utc(),
+            &eva::domain::Deadline::none(),
+        )
+        .expect("assessed");
+    eva::api::assessed_to_proto(&assessed)
 }
 
 /// Limits for a server whose drafts may carry `max_text_bytes` of text.
@@ -62,7 +78,7 @@ impl TestServer {
         TestServer::start_core(core(), limits).await
     }
 
-    pub async fn start_core(core: Core, limits: ServerLimits) -> TestServer {
+    pub async fn start_core(core: Service, limits: ServerLimits) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
