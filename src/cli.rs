@@ -12,12 +12,15 @@ use crate::service::{AssessRequest, Service, ServiceError};
 
 /// Output of `eva assess`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub enum OutputFormat {
     /// The assessment as protobuf JSON, one object per line.
     Json,
     /// An HTML fragment.
     Html,
-    /// Markdown.
     Markdown,
     /// Plain text.
     Text,

@@ -246,12 +246,13 @@ named!(Direction {
 /// Size of an impact.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub enum Magnitude {
-    /// Minor.
     Minor,
-    /// Moderate.
     Moderate,
-    /// Major.
     Major,
 }
 
@@ -264,12 +265,13 @@ named!(Magnitude {
 /// How likely an impact is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub enum Likelihood {
-    /// Possible.
     Possible,
-    /// Likely.
     Likely,
-    /// Certain.
     Certain,
 }
 
@@ -345,6 +347,10 @@ impl Evidence {
 
 /// An estimated effect on one determinant of wellbeing.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Impact {
     /// `I1`, `I2` … within one assessment.
     pub id: String,
@@ -352,11 +358,8 @@ pub struct Impact {
     pub determinant: String,
     /// Population-group ids.
     pub groups: Vec<String>,
-    /// Direction.
     pub direction: Direction,
-    /// Magnitude.
     pub magnitude: Magnitude,
-    /// Likelihood.
     pub likelihood: Likelihood,
     /// Time horizon.
     pub horizon: Horizon,
@@ -434,10 +437,13 @@ named!(GoalVerdict {
 
 /// A follow-up indicator of a goal.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Indicator {
     /// Sotkanet indicator id.
     pub sotkanet_id: u32,
-    /// Name.
     pub name: Localized,
     /// Baseline value.
     pub baseline: f64,
@@ -451,14 +457,16 @@ pub struct Indicator {
 
 /// The verdict for one goal.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct GoalAlignment {
-    /// Goal id.
     pub goal_id: String,
     /// Goal title.
     pub title: Localized,
     /// Focus area of the goal.
     pub focus_area: Localized,
-    /// Verdict.
     pub verdict: GoalVerdict,
     /// -1..1.
     pub score: f64,
@@ -509,10 +517,13 @@ pub struct AlternativeAssessment {
 
 /// A concept found in the draft.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct ConceptHit {
     /// Concept id.
     pub concept: String,
-    /// Label.
     pub label: Localized,
     /// Occurrences.
     pub count: u32,
@@ -520,10 +531,13 @@ pub struct ConceptHit {
 
 /// Identity of a rule bundle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct BundleRef {
     /// Bundle id.
     pub id: String,
-    /// Version.
     pub version: String,
     /// Digest of its files.
     pub digest: String,
@@ -531,10 +545,13 @@ pub struct BundleRef {
 
 /// Identity of a welfare plan.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct PlanRef {
     /// Plan id.
     pub id: String,
-    /// Title.
     pub title: Localized,
     /// Period such as `2025–2029`.
     pub period: String,
@@ -542,6 +559,10 @@ pub struct PlanRef {
 
 /// The assessment of one draft.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Assessment {
     /// UUID.
     pub id: String,
@@ -562,15 +583,12 @@ pub struct Assessment {
     pub language: Language,
     /// Date the rules were chosen for.
     pub reference_date: String,
-    /// Screening.
     pub screening: Screening,
-    /// Impacts.
     pub impacts: Vec<Impact>,
     /// Goal verdicts.
     pub goals: Vec<GoalAlignment>,
     /// Special assessments needed.
     pub required_assessments: Vec<RequiredAssessment>,
-    /// Open questions.
     pub open_questions: Vec<OpenQuestion>,
     /// Whether a zero option is described.
     pub zero_option_described: bool,

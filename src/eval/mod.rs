@@ -174,10 +174,13 @@ pub fn read_labels(path: &Path, bundle: &Bundle) -> Result<Vec<Label>, EvalError
 
 /// The outcome for one document.
 #[derive(Debug, Clone, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct DocResult {
     /// Document id.
     pub id: String,
-    /// Title.
     pub title: String,
     /// Labelled screening.
     pub expected: Verdict,
@@ -201,6 +204,10 @@ pub struct DocResult {
 
 /// Figures for one split.
 #[derive(Debug, Clone, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Report {
     /// The split.
     pub split: Split,
@@ -208,7 +215,6 @@ pub struct Report {
     pub documents: usize,
     /// Screening: accuracy and confusion matrix.
     pub screening: Confusion,
-    /// Determinants.
     pub determinants: SetMetrics,
     /// Population groups.
     pub groups: SetMetrics,

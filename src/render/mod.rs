@@ -62,10 +62,13 @@ pub const REQUIRED_STRINGS: &[&str] = &[
 
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub enum Format {
     /// An HTML fragment.
     Html,
-    /// Markdown.
     Markdown,
     /// Plain text.
     Text,

@@ -6,7 +6,7 @@
 //! strict analyser against the declared input schema.
 
 use super::lowercase_first;
-use zen_expression::intellisense::IntelliSense;
+use zen_expression::intellisense::{ExpressionAnalysis, IntelliSense};
 use zen_expression::lexer::{ComparisonOperator, Lexer, Operator};
 use zen_expression::parser::{Node, Parser};
 use zen_expression::variable::{Variable, VariableType};
@@ -82,34 +82,11 @@ impl ConditionLanguage for Zen {
         let types = VariableType::from(schema);
         let mut analyser = IntelliSense::new().with_strict(true);
         let analysis = analyser.analyze(source, &types);
-        let mut problems: Vec<String> = analysis
-            .diagnostics
-            .iter()
-            .map(|d| {
-                let (from, to) = (d.span.0 as usize, d.span.1 as usize);
-                let at = source.get(from..to).filter(|s| !s.trim().is_empty());
-                match at {
-                    Some(part) => format!("{} at `{part}`", lowercase_first(&d.message)),
-                    None => lowercase_first(&d.message),
-                }
-            })
-            .collect();
+        let mut problems = diagnostics(source, &analysis);
         if let Some(fields) = schema.as_object() {
-            for reference in &analysis.references {
-                if reference.via_alias.is_some() {
-                    continue;
-                }
-                if let Some(root) = reference.path.first()
-                    && !fields.contains_key(root.as_ref())
-                {
-                    let known: Vec<&str> = fields.keys().map(String::as_str).collect();
-                    let problem = format!(
-                        "unknown field `{root}`; conditions can read {}",
-                        known.join(", ")
-                    );
-                    if !problems.contains(&problem) {
-                        problems.push(problem);
-                    }
+            for problem in unknown_fields(fields, &analysis) {
+                if !problems.contains(&problem) {
+                    problems.push(problem);
                 }
             }
         }
@@ -182,6 +159,44 @@ impl ConditionLanguage for Zen {
             Err(e) => Err(e.to_string()),
         }
     }
+}
+
+/// The analyser's diagnostics as sentences, each naming the part of the
+/// condition it is about.
+fn diagnostics(source: &str, analysis: &ExpressionAnalysis) -> Vec<String> {
+    analysis
+        .diagnostics
+        .iter()
+        .map(|d| {
+            let (from, to) = (d.span.0 as usize, d.span.1 as usize);
+            let at = source.get(from..to).filter(|s| !s.trim().is_empty());
+            match at {
+                Some(part) => format!("{} at `{part}`", lowercase_first(&d.message)),
+                None => lowercase_first(&d.message),
+            }
+        })
+        .collect()
+}
+
+/// A sentence for each field the condition reads that the schema lacks.
+fn unknown_fields(
+    fields: &serde_json::Map<String, serde_json::Value>,
+    analysis: &ExpressionAnalysis,
+) -> Vec<String> {
+    analysis
+        .references
+        .iter()
+        .filter(|r| r.via_alias.is_none())
+        .filter_map(|r| r.path.first())
+        .filter(|root| !fields.contains_key(root.as_ref()))
+        .map(|root| {
+            let known: Vec<&str> = fields.keys().map(String::as_str).collect();
+            format!(
+                "unknown field `{root}`; conditions can read {}",
+                known.join(", ")
+            )
+        })
+        .collect()
 }
 
 /// The dotted path a node reads: a top-level field (`concepts`) or a

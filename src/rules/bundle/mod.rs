@@ -30,14 +30,16 @@ type Compiled = <Zen as ConditionLanguage>::Compiled;
 
 /// A loaded, validated rule bundle.
 #[derive(Debug)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Bundle {
     /// Bundle id.
     pub id: String,
-    /// Version.
     pub version: String,
     /// BLAKE3 over every file's path and contents, hex.
     pub digest: String,
-    /// Description.
     pub description: Localized,
     /// Declared facts.
     pub facts: Vec<FactSpec>,
@@ -49,7 +51,6 @@ pub struct Bundle {
     pub age_bands: AgeBands,
     /// Kinds of special assessment.
     pub assessment_kinds: Vec<Entry>,
-    /// Concepts.
     pub concepts: Vec<Concept>,
     /// Concept families conditions may test (see `Family`).
     pub families: Vec<Family>,

@@ -89,10 +89,13 @@ impl FactKind {
 
 /// A lexicon concept.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Concept {
     /// Id that conditions use.
     pub id: String,
-    /// Label.
     pub label: Localized,
 }
 
@@ -110,31 +113,33 @@ pub struct Family {
 
 /// An impact a rule predicts.
 #[derive(Debug, Clone, PartialEq)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct ImpactSpec {
     /// Determinant id.
     pub determinant: String,
     /// Population-group ids.
     pub groups: Vec<String>,
-    /// Direction.
     pub direction: Direction,
-    /// Magnitude.
     pub magnitude: Magnitude,
-    /// Likelihood.
     pub likelihood: Likelihood,
-    /// Horizon.
     pub horizon: Horizon,
     /// Why.
     pub rationale: Localized,
-    /// Mitigations.
     pub mitigations: Vec<Localized>,
 }
 
 /// A rule, compiled.
 #[derive(Debug)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Rule {
     /// Stable id.
     pub id: String,
-    /// Title.
     pub title: Localized,
     /// Legal or policy reference.
     pub reference: String,
@@ -153,7 +158,6 @@ pub struct Rule {
     pub evidence_concepts: Vec<String>,
     /// Facts and budget fields the condition reads.
     pub evidence_fields: Vec<String>,
-    /// Impacts.
     pub impacts: Vec<ImpactSpec>,
     /// Assessment kinds it calls for.
     pub required_assessments: Vec<String>,
@@ -171,10 +175,12 @@ impl Rule {
 
 /// A screening exemption.
 #[derive(Debug)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Exemption {
-    /// Id.
     pub id: String,
-    /// Label.
     pub label: Localized,
     /// Reason stated when it applies.
     pub reason: Localized,
@@ -189,10 +195,12 @@ pub struct Exemption {
 
 /// An open question.
 #[derive(Debug)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Question {
-    /// Id.
     pub id: String,
-    /// Text.
     pub text: Localized,
     /// Condition (second phase: sees the screening and impacts), if any.
     pub(crate) condition: Option<Compiled>,
@@ -200,12 +208,13 @@ pub struct Question {
 
 /// A welfare-plan goal.
 #[derive(Debug, Clone)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Goal {
-    /// Id.
     pub id: String,
-    /// Title.
     pub title: Localized,
-    /// Focus area.
     pub focus_area: Localized,
     /// Determinants it is about.
     pub determinants: Vec<String>,
@@ -219,8 +228,11 @@ pub struct Goal {
 
 /// A municipality's welfare plan.
 #[derive(Debug, Clone)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
 pub struct Plan {
-    /// Id.
     pub id: String,
     /// Municipality number.
     pub tenant: String,
@@ -228,10 +240,7 @@ pub struct Plan {
     pub municipality: Localized,
     /// Official languages of the municipality.
     pub languages: Vec<Language>,
-    /// Title.
     pub title: Localized,
-    /// Period.
     pub period: String,
-    /// Goals.
     pub goals: Vec<Goal>,
 }

@@ -6,7 +6,7 @@
 //! when a bundle is loaded finds a template that would fail at run time
 //! (an unknown filter, a missing string) before any request does.
 
-use super::Bundle;
+use super::{Bundle, Plan};
 use crate::domain::Place;
 use crate::domain::{
     AlternativeAssessment, Assessment, BundleRef, Direction, Evidence, ExemptionHit, GoalAlignment,
@@ -94,6 +94,43 @@ fn impacts(bundle: &Bundle, id_prefix: &str) -> Vec<Impact> {
         .collect()
 }
 
+/// Every goal of `plan`, with the goal verdicts in turn.
+fn goals(plan: &Plan) -> Vec<GoalAlignment> {
+    let verdicts = GoalVerdict::ALL;
+    plan.goals
+        .iter()
+        .enumerate()
+        .map(|(i, g)| GoalAlignment {
+            goal_id: g.id.clone(),
+            title: g.title.clone(),
+            focus_area: g.focus_area.clone(),
+            verdict: verdicts[i % verdicts.len()],
+            score: 0.5,
+            indicators: g.indicators.clone(),
+            impact_ids: vec!["I1".into(), "I2".into()],
+            confidence: 0.6,
+        })
+        .collect()
+}
+
+/// An alternative with impacts, and a zero option without.
+fn alternatives(bundle: &Bundle) -> Vec<AlternativeAssessment> {
+    vec![
+        AlternativeAssessment {
+            alternative_id: "A".into(),
+            title: "Sample alternative <a>".into(),
+            zero_option: false,
+            impacts: impacts(bundle, "A."),
+        },
+        AlternativeAssessment {
+            alternative_id: "0".into(),
+            title: "Sample zero option".into(),
+            zero_option: true,
+            impacts: Vec::new(),
+        },
+    ]
+}
+
 fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
     let (tenant, plan) = bundle
         .plans
@@ -101,12 +138,6 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
         .next()
         .map(|(t, p)| (t.clone(), Some(p)))
         .unwrap_or_default();
-    let verdicts = [
-        GoalVerdict::Supports,
-        GoalVerdict::Conflicts,
-        GoalVerdict::Mixed,
-        GoalVerdict::Unaffected,
-    ];
     Assessment {
         id: "sample".into(),
         created_at: time::OffsetDateTime::UNIX_EPOCH,
@@ -132,24 +163,7 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
             exemption: None,
         },
         impacts: impacts(bundle, ""),
-        goals: plan
-            .map(|p| {
-                p.goals
-                    .iter()
-                    .enumerate()
-                    .map(|(i, g)| GoalAlignment {
-                        goal_id: g.id.clone(),
-                        title: g.title.clone(),
-                        focus_area: g.focus_area.clone(),
-                        verdict: verdicts[i % verdicts.len()],
-                        score: 0.5,
-                        indicators: g.indicators.clone(),
-                        impact_ids: vec!["I1".into(), "I2".into()],
-                        confidence: 0.6,
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        goals: plan.map(goals).unwrap_or_default(),
         required_assessments: bundle
             .assessment_kinds
             .iter()
@@ -170,20 +184,7 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
             })
             .collect(),
         zero_option_described: true,
-        alternatives: vec![
-            AlternativeAssessment {
-                alternative_id: "A".into(),
-                title: "Sample alternative <a>".into(),
-                zero_option: false,
-                impacts: impacts(bundle, "A."),
-            },
-            AlternativeAssessment {
-                alternative_id: "0".into(),
-                title: "Sample zero option".into(),
-                zero_option: true,
-                impacts: Vec::new(),
-            },
-        ],
+        alternatives: alternatives(bundle),
         concepts: Vec::new(),
         plan: PlanRef {
             id: plan.map(|p| p.id.clone()).unwrap_or_default(),

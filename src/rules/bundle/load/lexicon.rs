@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::taxonomy::Taxonomy;
 use super::{Kind, Loader};
-use crate::rules::bundle::format::{LexiconFile, line_of};
+use crate::rules::bundle::format::{FamilyFile, LexiconFile, line_of};
 use crate::rules::bundle::model::{Concept, Family};
 use crate::text::{Matcher, MorphLanguage};
 
@@ -19,6 +19,9 @@ pub(super) struct Lexicon {
     pub(super) matcher_sv: Matcher,
 }
 
+/// The terms of each concept, in one language.
+type Terms = Vec<(String, Vec<String>)>;
+
 impl Loader {
     pub(super) fn lexicon<'a>(
         &mut self,
@@ -26,8 +29,7 @@ impl Loader {
         taxonomy: &Taxonomy,
     ) -> Lexicon {
         let mut concepts = Vec::new();
-        let mut terms_fi: Vec<(String, Vec<String>)> = Vec::new();
-        let mut terms_sv: Vec<(String, Vec<String>)> = Vec::new();
+        let (mut terms_fi, mut terms_sv) = (Terms::new(), Terms::new());
         let mut ids = BTreeSet::new();
         let mut family_files = Vec::new();
         for (file, text) in files {
@@ -75,8 +77,34 @@ impl Loader {
                 );
             }
         }
+        let families = self.families(family_files, &ids);
+        let matcher = |language, terms: &Terms| {
+            Matcher::new(
+                language,
+                terms.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
+            )
+        };
+        Lexicon {
+            concepts,
+            names: ids
+                .into_iter()
+                .chain(families.iter().map(|f| f.id.clone()))
+                .collect(),
+            families,
+            matcher_fi: matcher(MorphLanguage::Finnish, &terms_fi),
+            matcher_sv: matcher(MorphLanguage::Swedish, &terms_sv),
+        }
+    }
+
+    /// The families of each lexicon file: an id of their own and at least
+    /// two different member concepts of `ids`.
+    fn families(
+        &mut self,
+        files: Vec<(&str, Vec<FamilyFile>)>,
+        ids: &BTreeSet<String>,
+    ) -> Vec<Family> {
         let mut families: Vec<Family> = Vec::new();
-        for (file, list) in family_files {
+        for (file, list) in files {
             for f in list {
                 let id = f.id.as_str().to_string();
                 if ids.contains(&id) || families.iter().any(|x| x.id == id) {
@@ -116,22 +144,6 @@ impl Loader {
                 });
             }
         }
-        let names = ids
-            .into_iter()
-            .chain(families.iter().map(|f| f.id.clone()))
-            .collect();
-        Lexicon {
-            concepts,
-            families,
-            names,
-            matcher_fi: Matcher::new(
-                MorphLanguage::Finnish,
-                terms_fi.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
-            ),
-            matcher_sv: Matcher::new(
-                MorphLanguage::Swedish,
-                terms_sv.iter().map(|(c, t)| (c.as_str(), t.as_slice())),
-            ),
-        }
+        families
     }
 }
