@@ -14,5 +14,6 @@ mod grpc;
 mod limits;
 mod matching;
 mod python_client;
+mod render;
 mod shutdown;
 mod streams;
