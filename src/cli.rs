@@ -1,5 +1,5 @@
 //! The command-line subcommands other than `serve`: assessing drafts from
-//! files and checking a rule bundle.
+//! files, checking a rule bundle and evaluating it on labelled decisions.
 
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -271,4 +271,74 @@ pub fn check_rules(dir: &Path) -> i32 {
             1
         }
     }
+}
+
+/// What `eva eval` is asked to do.
+#[derive(Debug, Clone)]
+pub struct EvalRun {
+    /// The labels file.
+    pub labels: PathBuf,
+    /// The corpus the labels refer to.
+    pub corpus: PathBuf,
+    /// One split, or both when `None`.
+    pub split: Option<crate::eval::Split>,
+    /// JSON instead of tables.
+    pub json: bool,
+    /// How many of the worst documents to list.
+    pub worst: usize,
+    /// The bundle directory.
+    pub rules: PathBuf,
+    /// Whether missing a target on the held-out split is a failure.
+    pub check: bool,
+}
+
+/// Why `eva eval` could not report.
+#[derive(Debug, thiserror::Error)]
+pub enum EvalRunError {
+    /// The bundle did not load.
+    #[error(transparent)]
+    Bundle(#[from] crate::rules::BundleErrors),
+    /// The labels or the corpus could not be read.
+    #[error(transparent)]
+    Eval(#[from] crate::eval::EvalError),
+    /// The report could not be written.
+    #[error("cannot write the report")]
+    Write(#[source] std::io::Error),
+    /// The JSON report could not be written.
+    #[error("cannot write the report")]
+    Json(#[source] serde_json::Error),
+}
+
+/// Runs `eva eval`, writing the report to `out`; returns the exit code (1
+/// when `check` is asked and the held-out split misses a target).
+pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
+    use crate::eval::{Split, Targets, evaluate, read_corpus, read_labels, write_table};
+    let bundle = Bundle::load(&DirSource::new(&run.rules))?;
+    let labels = read_labels(&run.labels, &bundle)?;
+    let corpus = read_corpus(&run.corpus)?;
+    let splits = match run.split {
+        Some(s) => vec![s],
+        None => vec![Split::Tune, Split::Test],
+    };
+    let mut reports = Vec::new();
+    for s in splits {
+        reports.push(evaluate(&bundle, &labels, &corpus, s)?);
+    }
+    if run.json {
+        serde_json::to_writer_pretty(&mut *out, &reports).map_err(EvalRunError::Json)?;
+        writeln!(out).map_err(EvalRunError::Write)?;
+    } else {
+        for r in &reports {
+            write_table(out, r, run.worst).map_err(EvalRunError::Write)?;
+        }
+    }
+    let misses: Vec<String> = reports
+        .iter()
+        .filter(|r| r.split == Split::Test)
+        .flat_map(|r| r.misses(&Targets::default()))
+        .collect();
+    for m in &misses {
+        eprintln!("target missed on the held-out split: {m}");
+    }
+    Ok(i32::from(run.check && !misses.is_empty()))
 }

@@ -3,8 +3,6 @@
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use std::io::Write;
-
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use eva::cli::{self, OutputFormat};
@@ -182,37 +180,17 @@ fn run() -> anyhow::Result<()> {
             rules,
             check,
         } => {
-            let bundle =
-                Bundle::load(&DirSource::new(&rules)).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let labels = eva::eval::read_labels(&labels, &bundle)?;
-            let corpus = eva::eval::read_corpus(&corpus)?;
-            let splits = match split {
-                Some(s) => vec![s],
-                None => vec![eva::eval::Split::Tune, eva::eval::Split::Test],
+            let run = cli::EvalRun {
+                labels,
+                corpus,
+                split,
+                json,
+                worst,
+                rules,
+                check,
             };
-            let mut reports = Vec::new();
-            for s in splits {
-                reports.push(eva::eval::evaluate(&bundle, &labels, &corpus, s)?);
-            }
-            let stdout = std::io::stdout();
-            let mut out = stdout.lock();
-            if json {
-                serde_json::to_writer_pretty(&mut out, &reports)?;
-                writeln!(out)?;
-            } else {
-                for r in &reports {
-                    eva::eval::write_table(&mut out, r, worst)?;
-                }
-            }
-            let misses: Vec<String> = reports
-                .iter()
-                .filter(|r| r.split == eva::eval::Split::Test)
-                .flat_map(|r| r.misses(&eva::eval::Targets::default()))
-                .collect();
-            for m in &misses {
-                eprintln!("target missed on the held-out split: {m}");
-            }
-            std::process::exit(i32::from(check && !misses.is_empty()));
+            let code = cli::eval(&run, &mut std::io::stdout().lock())?;
+            std::process::exit(code);
         }
         Command::Rules {
             command: RulesCommand::Check { dir },

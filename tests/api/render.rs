@@ -171,10 +171,12 @@ async fn every_rendering_shows_what_the_assessment_says_in_its_language() {
             );
         } else {
             assert!(
-                markdown.content.contains(&eva::render::escape_markdown(&format!(
-                    "{} = {}",
-                    e.fact, e.excerpt
-                ))),
+                markdown
+                    .content
+                    .contains(&eva::render::escape_markdown(&format!(
+                        "{} = {}",
+                        e.fact, e.excerpt
+                    ))),
                 "{}",
                 e.fact
             );
