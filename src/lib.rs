@@ -8,20 +8,23 @@
 //!
 //! # Layout
 //!
-//! - [`api`]: the gRPC layer — generated types, proto ⇄ domain conversion,
-//!   the services and the one place that maps errors to `tonic::Status`.
-//! - [`app`]: builds and runs the server on a listener it is given.
-//! - [`cli`]: the `assess` and `rules check` subcommands.
+//! - [`api`]: the gRPC services and every protobuf ⇄ domain conversion.
+//! - [`app`]: builds and runs the server on a listener it is given: the
+//!   deadline layer and connections within limits.
+//! - [`service`]: the service layer, in domain terms; the API and the CLI
+//!   call it.
+//! - [`cli`]: the `assess`, `rules check` and `eval` subcommands.
 //! - [`config`]: settings layered from defaults, a file and the environment.
-//! - [`domain`]: plain types — draft, assessment, impact, goal alignment.
+//! - [`domain`]: plain types — draft, assessment, evidence, violations,
+//!   deadlines.
 //! - [`eval`]: the evaluation harness on labelled corpus documents.
 //! - [`text`]: tokens and Finnish/Swedish concept matching.
-//! - [`rules`]: the rule bundle (loading, validation, conditions) and the
-//!   assessment engine.
+//! - [`rules`]: the rule bundle (loading, validation, conditions), draft
+//!   validation and the assessment engine.
 //! - [`render`]: HTML, Markdown and text renderings from bundle templates.
 //!
-//! Data flows one way: request → `api` → `rules` (using `text`) →
-//! `domain::Assessment` → `render` → `api`.
+//! Data flows one way: request → `api` → `service` → `rules` (using
+//! `text`) → `domain::Assessment` → `render` → `service` → `api`.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
