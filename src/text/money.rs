@@ -7,7 +7,7 @@
 pub const MAX_EURO_AMOUNT: f64 = 1e15;
 
 /// Every euro amount in `text`, in text order, each at most
-/// [`MAX_EURO_AMOUNT`].
+/// `MAX_EURO_AMOUNT` (10¹⁵).
 pub fn euro_amounts(text: &str) -> Vec<f64> {
     amounts(text)
         .into_iter()

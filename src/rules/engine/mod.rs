@@ -1,7 +1,7 @@
 //! Assessing a valid draft with a bundle, phase by phase over a text
-//! analysed once: [`analysis`], [`screening`], [`impacts`], [`goals`],
-//! [`required`] assessments and questions, the second-phase
-//! [`questions`], and the [`alternatives`].
+//! analysed once: `analysis`, `screening`, `impacts`, `goals`, `required`
+//! assessments and questions, the second-phase `questions`, and the
+//! `alternatives`, each in a module of its own.
 
 mod alternatives;
 mod analysis;

@@ -1,7 +1,6 @@
 //! Reading a bundle's files into a [`Bundle`], one step per file kind, each
-//! returning a typed part: [`meta`] (bundle.yaml), [`taxonomy`],
-//! [`lexicon`], [`questions`], [`rules`], [`screening`], [`plans`] and
-//! [`templates`]. Every problem is collected with its file, line and kind
+//! returning a typed part: `meta` (bundle.yaml), `taxonomy`, `lexicon`,
+//! `questions`, `rules`, `screening`, `plans` and `templates`. Every problem is collected with its file, line and kind
 //! before loading fails, so an administrator sees them all at once.
 
 mod lexicon;
