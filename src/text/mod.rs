@@ -11,6 +11,12 @@
 //! `koulu`), while compounds match their head (`lähikoulun` is a `koulu`),
 //! as Finnish and Swedish compounds are head-final.
 //!
+//! To find the first words of terms, one Aho-Corasick automaton holds every
+//! stem, prefix and exact word: each place in a token where one of them
+//! stands is a candidate, kept when what precedes it is empty or a compound
+//! modifier and what follows is an inflectional ending and clitic. The cost
+//! is linear in the text.
+//!
 //! Term syntax in lexicons: `koulu` (inflected and compound forms),
 //! `=tila` (the exact word only), `kouluverk*` (any word starting so),
 //! `yleisesti nähtäville` (several words in a row, each inflected).
@@ -20,7 +26,9 @@ mod morph;
 
 pub use money::euro_amounts;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+use aho_corasick::{AhoCorasick, MatchKind};
 
 pub use morph::{Language as MorphLanguage, stems_for};
 
@@ -98,16 +106,31 @@ pub struct Hit {
     pub end: usize,
 }
 
+/// How a term's first word stands in a token where the automaton found
+/// one of its patterns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum First {
+    /// A stem: after a compound modifier or none, before an ending.
+    Stem(usize),
+    /// A prefix at the token's start.
+    Prefix(usize),
+    /// The whole token.
+    Exact(usize),
+}
+
 /// A compiled lexicon for one language: finds concept hits in text.
 #[derive(Debug, Default)]
 pub struct Matcher {
     language: Option<MorphLanguage>,
     concepts: Vec<String>,
     terms: Vec<Term>,
-    /// Stem of the first word → terms starting with it.
-    first_stems: HashMap<String, Vec<usize>>,
-    /// Terms whose first word is exact or a prefix: checked one by one.
-    literal_first: Vec<usize>,
+    /// Pattern of a term's first word (a stem, prefix or exact word) → how
+    /// each term with that first word stands; built into `automaton`.
+    firsts: BTreeMap<String, Vec<First>>,
+    /// Every pattern of `firsts`, in its order.
+    automaton: Option<AhoCorasick>,
+    /// The terms of each pattern of `automaton`.
+    pattern_terms: Vec<Vec<First>>,
 }
 
 /// Shortest stem that may stand as the head of a compound; shorter stems
@@ -133,6 +156,12 @@ impl Matcher {
                 m.add_term(ci, term);
             }
         }
+        let firsts = std::mem::take(&mut m.firsts);
+        m.automaton = AhoCorasick::builder()
+            .match_kind(MatchKind::Standard)
+            .build(firsts.keys())
+            .ok();
+        m.pattern_terms = firsts.into_values().collect();
         m
     }
 
@@ -165,15 +194,22 @@ impl Matcher {
             })
             .collect();
         let idx = self.terms.len();
-        if words[0] == WordPattern::Inflected {
-            for s in &stems[0] {
-                let entry = self.first_stems.entry(s.clone()).or_default();
-                if !entry.contains(&idx) {
-                    entry.push(idx);
-                }
+        let firsts: Vec<(String, First)> = match &words[0] {
+            WordPattern::Inflected => stems[0]
+                .iter()
+                .map(|s| (s.clone(), First::Stem(idx)))
+                .collect(),
+            WordPattern::Prefix(p) => vec![(p.clone(), First::Prefix(idx))],
+            WordPattern::Exact(w) => vec![(w.clone(), First::Exact(idx))],
+        };
+        for (pattern, first) in firsts {
+            if pattern.is_empty() {
+                continue;
             }
-        } else {
-            self.literal_first.push(idx);
+            let entry = self.firsts.entry(pattern).or_default();
+            if !entry.contains(&first) {
+                entry.push(first);
+            }
         }
         self.terms.push(Term {
             concept,
@@ -204,23 +240,7 @@ impl Matcher {
         let mut hits: Vec<(Hit, usize)> = Vec::new();
         let mut seen: BTreeMap<(usize, usize), ()> = BTreeMap::new();
         for (i, token) in tokens.iter().enumerate() {
-            let mut candidates: Vec<(usize, usize)> = Vec::new();
-            for stem in morph::candidate_stems(lang, &token.norm, MIN_MODIFIER) {
-                if let Some(terms) = self.first_stems.get(stem.stem) {
-                    if stem.modifier_chars > 0 && stem.stem.chars().count() < MIN_COMPOUND_HEAD {
-                        continue;
-                    }
-                    candidates.extend(terms.iter().map(|&t| (t, stem.modifier_chars)));
-                }
-            }
-            for &t in &self.literal_first {
-                if word_matches(lang, &self.terms[t].words[0], &[], &token.norm) {
-                    candidates.push((t, 0));
-                }
-            }
-            // the least modifier for each term
-            candidates.sort_unstable();
-            candidates.dedup_by_key(|c| c.0);
+            let candidates = self.first_word_candidates(lang, &token.norm);
             for (t, modifier) in candidates {
                 let term = &self.terms[t];
                 let n = term.words.len();
@@ -259,6 +279,44 @@ impl Matcher {
             .map(|(h, _)| h)
             .collect();
         longest_matches(hits)
+    }
+}
+
+impl Matcher {
+    /// The terms whose first word `token` is, each with the fewest
+    /// characters of compound modifier it needs, in term order.
+    fn first_word_candidates(&self, lang: MorphLanguage, token: &str) -> Vec<(usize, usize)> {
+        let mut candidates: Vec<(usize, usize)> = Vec::new();
+        let Some(automaton) = &self.automaton else {
+            return candidates;
+        };
+        for m in automaton.find_overlapping_iter(token) {
+            let (start, end) = (m.start(), m.end());
+            for first in &self.pattern_terms[m.pattern().as_usize()] {
+                match *first {
+                    First::Stem(t) => {
+                        let modifier = token[..start].chars().count();
+                        let compound = modifier > 0;
+                        if compound
+                            && (modifier < MIN_MODIFIER
+                                || token[start..end].chars().count() < MIN_COMPOUND_HEAD)
+                        {
+                            continue;
+                        }
+                        if morph::is_inflection(lang, &token[end..]) {
+                            candidates.push((t, modifier));
+                        }
+                    }
+                    First::Prefix(t) if start == 0 => candidates.push((t, 0)),
+                    First::Exact(t) if start == 0 && end == token.len() => candidates.push((t, 0)),
+                    First::Prefix(_) | First::Exact(_) => {}
+                }
+            }
+        }
+        // the least modifier for each term
+        candidates.sort_unstable();
+        candidates.dedup_by_key(|c| c.0);
+        candidates
     }
 }
 

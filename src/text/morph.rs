@@ -52,7 +52,7 @@ const SV_ENDINGS: &[&str] = &[
 /// A closed list of suffixes, looked up by the token's own suffixes: a
 /// token is checked against each suffix length, not against every entry.
 struct SuffixSet {
-    set: std::collections::HashSet<&'static str>,
+    set: foldhash::HashSet<&'static str>,
     max_chars: usize,
 }
 
@@ -348,6 +348,15 @@ pub struct CandidateStem<'a> {
     pub stem: &'a str,
     /// Characters before the stem (a compound modifier); 0 for none.
     pub modifier_chars: usize,
+}
+
+/// Whether `rest` is an inflectional ending followed by a clitic (either
+/// may be empty): what may follow a stem in a word.
+pub fn is_inflection(lang: Language, rest: &str) -> bool {
+    clitics(lang).suffixes_of(rest).any(|(ending, clitic)| {
+        (ending.is_empty() || endings(lang).set.contains(ending))
+            && (lang == Language::Swedish || combines(clitic, ending))
+    })
 }
 
 /// Every reading of `token` as `[modifier] stem [ending] [clitic]` with a
