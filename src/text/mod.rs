@@ -28,46 +28,73 @@ pub use money::euro_amounts;
 
 use std::collections::BTreeMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 pub use morph::{Language as MorphLanguage, stems_for};
 
 /// A word of a text, with where it stands.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Token {
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Token {
     /// Byte offset of the first byte in the source text.
-    pub start: usize,
+    start: usize,
     /// Byte offset one past the last byte.
-    pub end: usize,
-    /// Lower-cased form used for matching.
-    pub norm: String,
+    end: usize,
+    /// The lower-cased word's range in [`Tokens::lower`].
+    norm: (usize, usize),
 }
 
-/// Splits text into words: maximal runs of letters and digits. Offsets are
-/// UTF-8 byte offsets into `text`, so `&text[t.start..t.end]` is the word.
-pub fn tokenize(text: &str) -> Vec<Token> {
-    let mut tokens = Vec::new();
-    let mut start: Option<usize> = None;
-    for (i, c) in text.char_indices() {
-        if c.is_alphanumeric() {
-            if start.is_none() {
-                start = Some(i);
+/// A text's words, and the text lower-cased with one space between words,
+/// so that one pass of the automaton reads every word.
+struct Tokens {
+    lower: String,
+    words: Vec<Token>,
+}
+
+impl Tokens {
+    /// Splits text into words: maximal runs of letters and digits. Offsets
+    /// are UTF-8 byte offsets into `text`, so `&text[t.start..t.end]` is the
+    /// word.
+    fn of(text: &str) -> Tokens {
+        let mut lower = String::with_capacity(text.len());
+        let mut words = Vec::new();
+        let mut open: Option<(usize, usize)> = None;
+        for (i, c) in text.char_indices() {
+            if c.is_alphanumeric() {
+                if open.is_none() {
+                    open = Some((i, lower.len()));
+                }
+                if c.is_ascii() {
+                    lower.push(c.to_ascii_lowercase());
+                } else {
+                    lower.extend(c.to_lowercase());
+                }
+            } else if let Some((start, norm)) = open.take() {
+                words.push(Token {
+                    start,
+                    end: i,
+                    norm: (norm, lower.len()),
+                });
+                lower.push(' ');
             }
-        } else if let Some(s) = start.take() {
-            tokens.push(make_token(text, s, i));
         }
+        if let Some((start, norm)) = open {
+            words.push(Token {
+                start,
+                end: text.len(),
+                norm: (norm, lower.len()),
+            });
+        }
+        Tokens { lower, words }
     }
-    if let Some(s) = start {
-        tokens.push(make_token(text, s, text.len()));
-    }
-    tokens
-}
 
-fn make_token(text: &str, start: usize, end: usize) -> Token {
-    Token {
-        start,
-        end,
-        norm: text[start..end].to_lowercase(),
+    fn norm(&self, t: &Token) -> &str {
+        &self.lower[t.norm.0..t.norm.1]
+    }
+
+    /// The word whose lower-cased form holds byte `at` of `lower`.
+    fn word_at(&self, at: usize) -> Option<usize> {
+        let i = self.words.partition_point(|t| t.norm.1 <= at);
+        (i < self.words.len() && self.words[i].norm.0 <= at).then_some(i)
     }
 }
 
@@ -95,11 +122,11 @@ struct Term {
 
 /// A place in a text where a concept was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hit {
+pub struct Hit<'m> {
     /// Concept id from the lexicon.
-    pub concept: String,
+    pub concept: &'m str,
     /// The term as written in the lexicon.
-    pub term: String,
+    pub term: &'m str,
     /// Byte range in the analysed text.
     pub start: usize,
     /// End of the byte range (exclusive).
@@ -159,6 +186,7 @@ impl Matcher {
         let firsts = std::mem::take(&mut m.firsts);
         m.automaton = AhoCorasick::builder()
             .match_kind(MatchKind::Standard)
+            .kind(Some(AhoCorasickKind::DFA))
             .build(firsts.keys())
             .ok();
         m.pattern_terms = firsts.into_values().collect();
@@ -225,55 +253,52 @@ impl Matcher {
     }
 
     /// All hits in `text`, in text order; at most one hit per term and place.
-    pub fn find(&self, text: &str) -> Vec<Hit> {
-        let tokens = tokenize(text);
-        self.find_in_tokens(&tokens)
-    }
-
-    /// As [`Matcher::find`], on tokens already made.
-    pub fn find_in_tokens(&self, tokens: &[Token]) -> Vec<Hit> {
+    pub fn find(&self, text: &str) -> Vec<Hit<'_>> {
         let Some(lang) = self.language else {
             return Vec::new();
         };
+        let tokens = Tokens::of(text);
         // each hit with the number of characters of its first word that a
         // compound modifier took: a term that covers more of the word wins
-        let mut hits: Vec<(Hit, usize)> = Vec::new();
-        let mut seen: BTreeMap<(usize, usize), ()> = BTreeMap::new();
-        for (i, token) in tokens.iter().enumerate() {
-            let candidates = self.first_word_candidates(lang, &token.norm);
-            for (t, modifier) in candidates {
-                let term = &self.terms[t];
-                let n = term.words.len();
-                if i + n > tokens.len() {
-                    continue;
-                }
-                let rest_ok = (1..n).all(|k| {
-                    word_matches(lang, &term.words[k], &term.stems[k], &tokens[i + k].norm)
-                });
-                if !rest_ok || seen.insert((t, i), ()).is_some() {
-                    continue;
-                }
-                hits.push((
-                    Hit {
-                        concept: self.concepts[term.concept].clone(),
-                        term: term.text.clone(),
-                        start: token.start,
-                        end: tokens[i + n - 1].end,
-                    },
-                    modifier,
-                ));
+        let mut hits: Vec<(Hit<'_>, usize)> = Vec::new();
+        for (i, t, modifier) in self.first_word_candidates(lang, &tokens) {
+            let term = &self.terms[t];
+            let n = term.words.len();
+            let words = &tokens.words;
+            if i + n > words.len() {
+                continue;
             }
+            let rest_ok = (1..n).all(|k| {
+                word_matches(
+                    lang,
+                    &term.words[k],
+                    &term.stems[k],
+                    tokens.norm(&words[i + k]),
+                )
+            });
+            if !rest_ok {
+                continue;
+            }
+            hits.push((
+                Hit {
+                    concept: &self.concepts[term.concept],
+                    term: &term.text,
+                    start: words[i].start,
+                    end: words[i + n - 1].end,
+                },
+                modifier,
+            ));
         }
         // on the same span, a term that needs a shorter compound modifier is
         // the more specific one (`förskola` before `skola` in `förskolan`)
-        let mut least: BTreeMap<(usize, usize), usize> = BTreeMap::new();
+        let mut least: foldhash::HashMap<(usize, usize), usize> = Default::default();
         for (h, m) in &hits {
             least
                 .entry((h.start, h.end))
                 .and_modify(|l| *l = (*l).min(*m))
                 .or_insert(*m);
         }
-        let hits: Vec<Hit> = hits
+        let hits: Vec<Hit<'_>> = hits
             .into_iter()
             .filter(|(h, m)| least.get(&(h.start, h.end)) == Some(m))
             .map(|(h, _)| h)
@@ -283,54 +308,73 @@ impl Matcher {
 }
 
 impl Matcher {
-    /// The terms whose first word `token` is, each with the fewest
-    /// characters of compound modifier it needs, in term order.
-    fn first_word_candidates(&self, lang: MorphLanguage, token: &str) -> Vec<(usize, usize)> {
-        let mut candidates: Vec<(usize, usize)> = Vec::new();
+    /// (word, term, modifier characters) for each term whose first word a
+    /// word of `tokens` is, with the fewest characters of compound modifier
+    /// it needs; in word order, then term order.
+    fn first_word_candidates(
+        &self,
+        lang: MorphLanguage,
+        tokens: &Tokens,
+    ) -> Vec<(usize, usize, usize)> {
+        let mut candidates: Vec<(usize, usize, usize)> = Vec::new();
         let Some(automaton) = &self.automaton else {
             return candidates;
         };
-        for m in automaton.find_overlapping_iter(token) {
+        let lower = tokens.lower.as_str();
+        for m in automaton.find_overlapping_iter(lower) {
             let (start, end) = (m.start(), m.end());
+            let Some(i) = tokens.word_at(start) else {
+                continue;
+            };
+            let (word_start, word_end) = tokens.words[i].norm;
             for first in &self.pattern_terms[m.pattern().as_usize()] {
                 match *first {
                     First::Stem(t) => {
-                        let modifier = token[..start].chars().count();
+                        let modifier = lower[word_start..start].chars().count();
                         let compound = modifier > 0;
                         if compound
                             && (modifier < MIN_MODIFIER
-                                || token[start..end].chars().count() < MIN_COMPOUND_HEAD)
+                                || lower[start..end].chars().count() < MIN_COMPOUND_HEAD)
                         {
                             continue;
                         }
-                        if morph::is_inflection(lang, &token[end..]) {
-                            candidates.push((t, modifier));
+                        if morph::is_inflection(lang, &lower[end..word_end]) {
+                            candidates.push((i, t, modifier));
                         }
                     }
-                    First::Prefix(t) if start == 0 => candidates.push((t, 0)),
-                    First::Exact(t) if start == 0 && end == token.len() => candidates.push((t, 0)),
+                    First::Prefix(t) if start == word_start => candidates.push((i, t, 0)),
+                    First::Exact(t) if start == word_start && end == word_end => {
+                        candidates.push((i, t, 0))
+                    }
                     First::Prefix(_) | First::Exact(_) => {}
                 }
             }
         }
-        // the least modifier for each term
+        // the least modifier for each term of each word
         candidates.sort_unstable();
-        candidates.dedup_by_key(|c| c.0);
+        candidates.dedup_by_key(|c| (c.0, c.1));
         candidates
     }
 }
 
 /// Drops every hit that lies inside a longer hit: the longest match wins,
 /// so that `kulttuuri- ja vapaa-aikalautakunta` (the board) is not also
-/// `kulttuuri` (culture).
-fn longest_matches(hits: Vec<Hit>) -> Vec<Hit> {
-    let spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+/// `kulttuuri` (culture). One sweep over the spans sorted by start, longest
+/// first: a span is inside a longer one when an earlier span reaches as far.
+fn longest_matches(hits: Vec<Hit<'_>>) -> Vec<Hit<'_>> {
+    let mut spans: Vec<(usize, usize)> = hits.iter().map(|h| (h.start, h.end)).collect();
+    spans.sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+    spans.dedup();
+    let mut inside = foldhash::HashSet::default();
+    let mut reach: Option<usize> = None;
+    for &(start, end) in &spans {
+        if reach.is_some_and(|r| r >= end) {
+            inside.insert((start, end));
+        }
+        reach = Some(reach.map_or(end, |r| r.max(end)));
+    }
     hits.into_iter()
-        .filter(|h| {
-            !spans
-                .iter()
-                .any(|&(s, e)| s <= h.start && h.end <= e && e - s > h.end - h.start)
-        })
+        .filter(|h| !inside.contains(&(h.start, h.end)))
         .collect()
 }
 

@@ -21,45 +21,79 @@ pub fn euro_amounts(text: &str) -> Vec<f64> {
         .collect()
 }
 
+/// Words read back from a currency word for its number: enough for any
+/// amount up to the largest one read (`MAX_EURO_AMOUNT`), with a multiplier.
+const LOOKBACK: usize = 12;
+
 fn amounts(text: &str) -> Vec<f64> {
-    let words: Vec<&str> = text.split_whitespace().collect();
     let mut out = Vec::new();
-    for (i, raw) in words.iter().enumerate() {
-        let w = raw
-            .trim_end_matches(['.', ',', ';', ':', ')', '('])
-            .to_lowercase();
-        // a number glued to the sign: `500€`
-        if let Some(num) = w.strip_suffix('€').filter(|n| !n.is_empty()) {
-            if let Some(v) = parse_number_run(&words[..i], Some(num)) {
-                out.push(v);
-            }
+    let mut last = None;
+    // a currency word starts with e (euro, eur) or holds € (whose UTF-8
+    // starts with 0xE2): only words found so are read, with the words
+    // before them
+    for at in memchr::memchr3_iter(b'e', b'E', 0xE2, text.as_bytes()) {
+        let after_space = text[..at].chars().next_back().is_none_or(char::is_whitespace);
+        let start = if after_space {
+            at
+        } else if text.as_bytes()[at] == 0xE2 {
+            text[..at]
+                .char_indices()
+                .rev()
+                .find(|(_, c)| c.is_whitespace())
+                .map_or(0, |(i, c)| i + c.len_utf8())
+        } else {
+            continue;
+        };
+        if last == Some(start) {
             continue;
         }
-        if !(w.starts_with("euro") || w == "€" || w == "eur") {
+        let end = text[start..]
+            .find(char::is_whitespace)
+            .map_or(text.len(), |e| start + e);
+        let raw = &text[start..end];
+        if !raw.starts_with(['e', 'E']) && !raw.contains('€') {
             continue;
         }
-        // an optional multiplier right before the currency
-        let mut end = i;
-        let mut factor = 1.0;
-        if end > 0 {
-            let m = words[end - 1].trim_end_matches('.').to_lowercase();
-            // `miljardia` before `milj.`, which it also starts with
-            if m.starts_with("miljard") {
-                factor = 1_000_000_000.0;
-                end -= 1;
-            } else if m.starts_with("miljoon") || m.starts_with("milj") || m.starts_with("miljon") {
-                factor = 1_000_000.0;
-                end -= 1;
-            } else if m == "tuhatta" || m == "tuhannen" || m == "tusen" || m == "t." {
-                factor = 1_000.0;
-                end -= 1;
-            }
-        }
-        if let Some(v) = parse_number_run(&words[..end], None) {
-            out.push(v * factor);
+        last = Some(start);
+        let mut words: Vec<&str> = text[..start].split_whitespace().rev().take(LOOKBACK).collect();
+        words.reverse();
+        if let Some(v) = currency(&words, raw) {
+            out.push(v);
         }
     }
     out
+}
+
+/// The amount a currency word `raw` gives with the `words` before it.
+fn currency(words: &[&str], raw: &str) -> Option<f64> {
+    let w = raw
+        .trim_end_matches(['.', ',', ';', ':', ')', '('])
+        .to_lowercase();
+    // a number glued to the sign: `500€`
+    if let Some(num) = w.strip_suffix('€').filter(|n| !n.is_empty()) {
+        return parse_number_run(words, Some(num));
+    }
+    if !(w.starts_with("euro") || w == "€" || w == "eur") {
+        return None;
+    }
+    // an optional multiplier right before the currency
+    let mut end = words.len();
+    let mut factor = 1.0;
+    if end > 0 {
+        let m = words[end - 1].trim_end_matches('.').to_lowercase();
+        // `miljardia` before `milj.`, which it also starts with
+        if m.starts_with("miljard") {
+            factor = 1_000_000_000.0;
+            end -= 1;
+        } else if m.starts_with("miljoon") || m.starts_with("milj") || m.starts_with("miljon") {
+            factor = 1_000_000.0;
+            end -= 1;
+        } else if m == "tuhatta" || m == "tuhannen" || m == "tusen" || m == "t." {
+            factor = 1_000.0;
+            end -= 1;
+        }
+    }
+    parse_number_run(&words[..end], None).map(|v| v * factor)
 }
 
 /// Reads the number that ends `words` (with `last` standing for a last word

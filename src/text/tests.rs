@@ -229,7 +229,7 @@ const SV_NEAR_MISSES: &[(&str, &str)] = &[
 ];
 
 fn concepts_of(m: &Matcher, word: &str) -> Vec<String> {
-    m.find(word).into_iter().map(|h| h.concept).collect()
+    m.find(word).into_iter().map(|h| h.concept.to_string()).collect()
 }
 
 /// Each form names its concept and nothing else.
@@ -306,7 +306,8 @@ fn swedish_forms_match_with_high_recall_and_few_false_positives() {
 #[test]
 fn hit_offsets_are_utf8_byte_offsets_of_the_word() {
     let text = "Ääneen: päiväkodin aukioloajat muuttuvat.";
-    let hits = matcher_fi().find(text);
+    let m = matcher_fi();
+    let hits = m.find(text);
     let daycare = hits
         .iter()
         .find(|h| h.concept == "daycare")
@@ -326,7 +327,7 @@ fn the_longest_match_wins() {
     let concepts: Vec<String> = m
         .find("Kulttuuri- ja vapaa-aikalautakunnan lausunto kulttuurin rahoituksesta")
         .into_iter()
-        .map(|h| h.concept)
+        .map(|h| h.concept.to_string())
         .collect();
     assert_eq!(concepts, vec!["board".to_string(), "culture".to_string()]);
 }
@@ -334,7 +335,8 @@ fn the_longest_match_wins() {
 #[test]
 fn multiword_terms_match_inflected_words_in_a_row() {
     let text = "Pöytäkirja pidetään yleisesti nähtävänä. Pöytäkirjat yleisesti nähtävänä.";
-    let hits: Vec<_> = matcher_fi()
+    let m = matcher_fi();
+    let hits: Vec<_> = m
         .find(text)
         .into_iter()
         .filter(|h| h.concept == "minutes_publication")

@@ -8,7 +8,6 @@ use crate::domain::{Budget, Deadline, Interrupted, Language, SectionKind};
 use crate::rules::bundle::Bundle;
 use crate::rules::input::{BudgetInput, DraftInput};
 use crate::rules::validate::ValidDraft;
-use crate::text::tokenize;
 
 /// Facts of an alternative: it has none of its own.
 static NO_FACTS: BTreeMap<String, serde_json::Value> = BTreeMap::new();
@@ -100,10 +99,10 @@ impl<'a> Analysed<'a> {
         let matcher = bundle.matcher(lang);
         let mut found = Vec::new();
         let mut add = |index: i32, text: &str| {
-            for hit in matcher.find_in_tokens(&tokenize(text)) {
+            for hit in matcher.find(text) {
                 found.push(Found {
-                    concept: hit.concept,
-                    term: hit.term,
+                    concept: hit.concept.to_string(),
+                    term: hit.term.to_string(),
                     section_index: index,
                     start: hit.start,
                     end: hit.end,
