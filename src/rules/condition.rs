@@ -56,6 +56,11 @@ pub trait ConditionLanguage {
     /// Prepares an input value for evaluation.
     fn prepare(&self, input: &serde_json::Value) -> Self::Input;
 
+    /// `input` with the fields of the JSON object `fields` added: a second
+    /// phase reads what the first read and more, without preparing it all
+    /// again.
+    fn extend(&self, input: &Self::Input, fields: &serde_json::Value) -> Self::Input;
+
     /// Evaluates a compiled condition to true or false.
     fn evaluate(&self, condition: &Self::Compiled, input: &Self::Input) -> Result<bool, String>;
 }
@@ -148,7 +153,20 @@ impl ConditionLanguage for Zen {
     }
 
     fn prepare(&self, input: &serde_json::Value) -> Variable {
-        Variable::from(input.clone())
+        Variable::from(input)
+    }
+
+    fn extend(&self, input: &Variable, fields: &serde_json::Value) -> Variable {
+        let mut map = input
+            .as_object()
+            .map(|o| o.borrow().clone())
+            .unwrap_or_default();
+        if let Some(fields) = fields.as_object() {
+            for (k, v) in fields {
+                map.insert_str(k, Variable::from(v));
+            }
+        }
+        Variable::from_object(map)
     }
 
     fn evaluate(&self, condition: &ZenCondition, input: &Variable) -> Result<bool, String> {

@@ -73,12 +73,20 @@ pub struct BudgetInput {
     pub annual_stated: bool,
 }
 
-/// What questions read besides: the result so far.
+/// What questions read: everything rules read, and the result so far.
 #[derive(Debug, Clone, Serialize)]
 pub struct ResultInput<'a> {
     /// Everything rules read.
     #[serde(flatten)]
     pub draft: &'a DraftInput,
+    /// The result so far.
+    #[serde(flatten)]
+    pub result: ResultFields<'a>,
+}
+
+/// The result so far, as questions read it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResultFields<'a> {
     /// The screening verdict's name: `required`, `recommended`, `not_needed`.
     pub screening: &'static str,
     /// Determinants the impacts touch, sorted.
@@ -138,11 +146,13 @@ pub fn schema(facts: &[FactSpec], result: bool) -> serde_json::Value {
     if result {
         to_json(&ResultInput {
             draft: &draft,
-            screening: "",
-            determinants: vec![""],
-            impact_groups: vec![""],
-            required_assessments: vec![""],
-            negative_impacts: 0,
+            result: ResultFields {
+                screening: "",
+                determinants: vec![""],
+                impact_groups: vec![""],
+                required_assessments: vec![""],
+                negative_impacts: 0,
+            },
         })
     } else {
         to_json(&draft)

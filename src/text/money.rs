@@ -32,7 +32,10 @@ fn amounts(text: &str) -> Vec<f64> {
     // starts with 0xE2): only words found so are read, with the words
     // before them
     for at in memchr::memchr3_iter(b'e', b'E', 0xE2, text.as_bytes()) {
-        let after_space = text[..at].chars().next_back().is_none_or(char::is_whitespace);
+        let after_space = text[..at]
+            .chars()
+            .next_back()
+            .is_none_or(char::is_whitespace);
         let start = if after_space {
             at
         } else if text.as_bytes()[at] == 0xE2 {
@@ -55,7 +58,11 @@ fn amounts(text: &str) -> Vec<f64> {
             continue;
         }
         last = Some(start);
-        let mut words: Vec<&str> = text[..start].split_whitespace().rev().take(LOOKBACK).collect();
+        let mut words: Vec<&str> = text[..start]
+            .split_whitespace()
+            .rev()
+            .take(LOOKBACK)
+            .collect();
         words.reverse();
         if let Some(v) = currency(&words, raw) {
             out.push(v);

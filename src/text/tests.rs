@@ -229,7 +229,10 @@ const SV_NEAR_MISSES: &[(&str, &str)] = &[
 ];
 
 fn concepts_of(m: &Matcher, word: &str) -> Vec<String> {
-    m.find(word).into_iter().map(|h| h.concept.to_string()).collect()
+    m.find(word)
+        .into_iter()
+        .map(|h| h.concept.to_string())
+        .collect()
 }
 
 /// Each form names its concept and nothing else.

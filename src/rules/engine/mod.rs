@@ -103,7 +103,7 @@ pub fn assess(
     deadline.check()?;
     questions::ask(
         bundle,
-        &input,
+        &prepared,
         screening.verdict,
         &impacts,
         &required_assessments,

@@ -4,16 +4,18 @@
 use std::collections::BTreeSet;
 
 use super::required::push_question;
-use super::{AssessError, holds, prepare};
+use super::{AssessError, Prepared, holds};
 use crate::domain::{Direction, Impact, OpenQuestion, RequiredAssessment, Verdict};
-use crate::rules::bundle::Bundle;
-use crate::rules::input::{DraftInput, ResultInput};
+use crate::rules::bundle::{Bundle, Conditions};
+use crate::rules::condition::ConditionLanguage;
+use crate::rules::input::{ResultFields, to_json};
 
 /// Adds the bundle's questions whose conditions hold for the result, then
-/// puts all questions in the order the bundle lists them.
+/// puts all questions in the order the bundle lists them. `input` is what
+/// the rules read; the result is added to it.
 pub(super) fn ask(
     bundle: &Bundle,
-    input: &DraftInput,
+    input: &Prepared,
     verdict: Verdict,
     impacts: &[Impact],
     required: &[RequiredAssessment],
@@ -24,8 +26,7 @@ pub(super) fn ask(
         .iter()
         .flat_map(|i| i.groups.iter().map(String::as_str))
         .collect();
-    let result = prepare(&ResultInput {
-        draft: input,
+    let fields = ResultFields {
         screening: verdict.name(),
         determinants: determinants.into_iter().collect(),
         impact_groups: impact_groups.into_iter().collect(),
@@ -34,7 +35,8 @@ pub(super) fn ask(
             .iter()
             .filter(|i| matches!(i.direction, Direction::Negative | Direction::Mixed))
             .count(),
-    });
+    };
+    let result = Conditions::default().extend(input, &to_json(&fields));
     for q in &bundle.questions {
         if let Some(c) = &q.condition
             && holds(c, &result, &q.id)?
