@@ -165,11 +165,8 @@ impl Draft {
     /// Digest of the canonical draft: field order is fixed and facts are
     /// sorted, so equal drafts have equal digests.
     pub fn digest(&self) -> String {
-        let mut hasher = blake3::Hasher::new();
-        // the draft's types always serialize; the canonical bytes go
-        // straight into the hash
-        let _ = serde_json::to_writer(&mut hasher, self);
-        hasher.finalize().to_hex().to_string()
+        let canonical = serde_json::to_vec(self).unwrap_or_default();
+        blake3::hash(&canonical).to_hex().to_string()
     }
 
     /// Total bytes of text the draft carries.
