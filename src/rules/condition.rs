@@ -10,7 +10,8 @@ use zen_expression::intellisense::{ExpressionAnalysis, IntelliSense};
 use zen_expression::lexer::{ComparisonOperator, Lexer, Operator};
 use zen_expression::parser::{Node, Parser};
 use zen_expression::variable::{Variable, VariableType};
-use zen_expression::{Expression, expression::Standard};
+use zen_expression::vm::VM;
+use zen_expression::{Expression, Scope, expression::Standard};
 
 /// What a condition reads of its input.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -69,6 +70,25 @@ pub trait ConditionLanguage {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Zen;
 
+/// A prepared input: the context, its scope and one virtual machine, used
+/// for every condition of one draft (a new machine per condition would
+/// allocate its stacks again each time).
+pub struct ZenInput {
+    context: Variable,
+    scope: Scope,
+    vm: std::cell::RefCell<VM>,
+}
+
+impl ZenInput {
+    fn new(context: Variable) -> ZenInput {
+        ZenInput {
+            scope: Scope::new(context.clone()),
+            context,
+            vm: std::cell::RefCell::new(VM::new()),
+        }
+    }
+}
+
 /// A compiled ZEN condition.
 #[derive(Debug, Clone)]
 pub struct ZenCondition {
@@ -77,7 +97,7 @@ pub struct ZenCondition {
 
 impl ConditionLanguage for Zen {
     type Compiled = ZenCondition;
-    type Input = Variable;
+    type Input = ZenInput;
 
     fn compile(
         &self,
@@ -152,12 +172,13 @@ impl ConditionLanguage for Zen {
         reads
     }
 
-    fn prepare(&self, input: &serde_json::Value) -> Variable {
-        Variable::from(input)
+    fn prepare(&self, input: &serde_json::Value) -> ZenInput {
+        ZenInput::new(Variable::from(input))
     }
 
-    fn extend(&self, input: &Variable, fields: &serde_json::Value) -> Variable {
+    fn extend(&self, input: &ZenInput, fields: &serde_json::Value) -> ZenInput {
         let mut map = input
+            .context
             .as_object()
             .map(|o| o.borrow().clone())
             .unwrap_or_default();
@@ -166,11 +187,15 @@ impl ConditionLanguage for Zen {
                 map.insert_str(k, Variable::from(v));
             }
         }
-        Variable::from_object(map)
+        ZenInput::new(Variable::from_object(map))
     }
 
-    fn evaluate(&self, condition: &ZenCondition, input: &Variable) -> Result<bool, String> {
-        match condition.expression.evaluate(input.clone()) {
+    fn evaluate(&self, condition: &ZenCondition, input: &ZenInput) -> Result<bool, String> {
+        let mut vm = input.vm.borrow_mut();
+        match condition
+            .expression
+            .evaluate_with_scope(&input.scope, &mut vm)
+        {
             Ok(Variable::Bool(b)) => Ok(b),
             Ok(Variable::Null) => Ok(false),
             Ok(other) => Err(format!("condition gave `{other}` instead of true or false")),
