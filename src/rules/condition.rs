@@ -309,7 +309,36 @@ mod tests {
         let err = Zen
             .compile("budget.annual_eur + 1", &schema())
             .expect_err("not boolean");
-        assert!(err[0].contains("not true or false"), "{err:?}");
+        assert_eq!(
+            err,
+            vec![
+                "the condition gives a number value, not true or false; compare it with something"
+            ]
+        );
+        for (source, kind) in [
+            ("classification", "string"),
+            ("concepts", "list"),
+            ("budget", "object"),
+        ] {
+            let err = Zen.compile(source, &schema()).expect_err("not boolean");
+            assert_eq!(
+                err,
+                vec![format!(
+                    "the condition gives a {kind} value, not true or false; compare it with something"
+                )]
+            );
+        }
+    }
+
+    #[test]
+    fn a_type_error_names_the_part_of_the_condition() {
+        let err = Zen
+            .compile("classification > 5 and facts.closes_unit", &schema())
+            .expect_err("type error");
+        assert!(
+            err.iter().any(|e| e.ends_with(" at `classification > 5`")),
+            "{err:?}"
+        );
     }
 
     #[test]

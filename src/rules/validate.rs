@@ -393,3 +393,75 @@ fn check_alternatives(v: &mut Violations, draft: &Draft, limits: &Limits) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{BundleSource, DirSource, MemorySource};
+
+    /// The default bundle with a string fact `school_name` declared.
+    fn bundle_with_a_string_fact() -> Bundle {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules");
+        let mut files = DirSource::new(root).files().expect("default bundle");
+        for (path, text) in &mut files {
+            if path == "bundle.yaml" {
+                text.push_str(
+                    "  - name: school_name\n    type: string\n    description: {fi: Koulu, sv: Skola, en: School}\n",
+                );
+            }
+        }
+        Bundle::load(&MemorySource { files }).expect("loads")
+    }
+
+    fn draft() -> Draft {
+        Draft {
+            tenant: "091".into(),
+            case_id: String::new(),
+            title: "Koulun lakkauttaminen".into(),
+            organ: String::new(),
+            language: "fi".into(),
+            classification_code: String::new(),
+            sections: vec![crate::domain::Section {
+                kind: crate::domain::SectionKind::Proposal,
+                heading: String::new(),
+                text: "Koulu lakkautetaan.".into(),
+            }],
+            budget: Default::default(),
+            alternatives: Vec::new(),
+            affected_groups: Vec::new(),
+            affected_areas: Vec::new(),
+            facts: Default::default(),
+            decision_date: String::new(),
+        }
+    }
+
+    #[test]
+    fn a_string_fact_is_a_short_field() {
+        let bundle = bundle_with_a_string_fact();
+        let limits = Limits::default();
+        let mut d = draft();
+        d.facts.insert("school_name".into(), "k".repeat(256).into());
+        assert!(validate(&bundle, &d, &limits).is_ok());
+        d.facts.insert("school_name".into(), "k".repeat(257).into());
+        let v = validate(&bundle, &d, &limits).expect_err("too long");
+        assert_eq!(v.listed()[0].field, "draft.facts.school_name");
+        assert_eq!(
+            v.listed()[0].description,
+            "has 257 bytes, over the limit of 256 bytes for this field"
+        );
+    }
+
+    #[test]
+    fn a_decision_date_has_the_shape_yyyy_mm_dd() {
+        assert!(parse_decision_date("2021-06-30").is_some());
+        for bad in [
+            "2021-6-30",
+            "2021/06/30",
+            "2021-06-301",
+            "20210-6-30",
+            "2021-06-3",
+        ] {
+            assert!(parse_decision_date(bad).is_none(), "{bad}");
+        }
+    }
+}

@@ -135,6 +135,48 @@ async fn evidence_excerpts_are_the_words_that_matched() {
 }
 
 #[tokio::test]
+async fn the_concepts_found_are_listed_with_their_counts_and_labels() {
+    let (_server, mut client) = assessment_client().await;
+    let a = assessed(&mut client, fixture("school_closure.json")).await;
+    let found: Vec<(&str, u32)> = a
+        .concepts
+        .iter()
+        .map(|c| (c.concept.as_str(), c.count))
+        .collect();
+    assert_eq!(
+        found,
+        vec![
+            ("accessibility", 2),
+            ("closure", 2),
+            ("school", 4),
+            ("school_network", 1),
+        ]
+    );
+    let school = a
+        .concepts
+        .iter()
+        .find(|c| c.concept == "school")
+        .expect("school");
+    assert!(!school.label.as_ref().expect("label").fi.is_empty());
+}
+
+#[tokio::test]
+async fn alternatives_without_a_zero_option_are_told_so() {
+    let (_server, mut client) = assessment_client().await;
+    let mut draft = fixture("school_closure.json");
+    draft.alternatives = vec![pb::Alternative {
+        id: "A".into(),
+        title: "Koulujen yhdistäminen".into(),
+        text: "Koulu yhdistetään lähikouluun.".into(),
+        zero_option: false,
+    }];
+    let a = assessed(&mut client, draft).await;
+    assert!(!a.alternatives.expect("comparison").zero_option_described);
+    let questions: Vec<&str> = a.open_questions.iter().map(|q| q.id.as_str()).collect();
+    assert!(questions.contains(&"no_zero_option"), "{questions:?}");
+}
+
+#[tokio::test]
 async fn a_required_rule_beats_an_ordinary_exemption_but_not_a_strict_one() {
     let (_server, mut client) = assessment_client().await;
     // a lease alone is exempt, as an ordinary exemption

@@ -148,6 +148,26 @@ async fn drafts_over_a_limit_are_refused_on_the_field_to_fix() {
             "has 65 facts, over the limit of 64",
         ),
         (
+            "draft.affected_areas",
+            Box::new(|r| {
+                r.draft.as_mut().expect("draft").affected_areas = vec!["Kallio".into(); 65]
+            }),
+            "has 65 areas, over the limit of 64",
+        ),
+        (
+            "draft.affected_areas[1]",
+            Box::new(|r| {
+                r.draft.as_mut().expect("draft").affected_areas =
+                    vec!["Kallio".into(), "k".repeat(257)]
+            }),
+            "has 257 bytes, over the limit of 256 bytes",
+        ),
+        (
+            "draft.language",
+            Box::new(|r| r.draft.as_mut().expect("draft").language = " ".into()),
+            "is empty; use `fi` or `sv`",
+        ),
+        (
             "draft.affected_groups",
             Box::new(|r| {
                 r.draft.as_mut().expect("draft").affected_groups = vec!["children".into(); 65]
@@ -179,7 +199,7 @@ async fn drafts_over_a_limit_are_refused_on_the_field_to_fix() {
                     zero_option: false,
                 }]
             }),
-            "the draft carries",
+            "the draft carries 1200186 bytes of text, over the limit of 1048576 bytes, 1200010 of them here;",
         ),
     ];
     for (field, change, description) in cases {
@@ -190,6 +210,30 @@ async fn drafts_over_a_limit_are_refused_on_the_field_to_fix() {
         assert_eq!(fields[0].0, field);
         assert!(fields[0].1.starts_with(description), "{fields:?}");
     }
+}
+
+#[tokio::test]
+async fn drafts_at_the_limits_are_accepted() {
+    let server = TestServer::start().await;
+    let mut draft = fixture("zoning.json");
+    draft.title = format!("Asemakaava {}", "x".repeat(1000 - 11));
+    draft.case_id = "c".repeat(256);
+    let section = draft.sections[0].clone();
+    draft.sections = vec![section; 200];
+    draft.affected_groups = vec!["school_children".into(); 64];
+    draft.affected_areas = vec!["a".repeat(256); 64];
+    let request = pb::AssessRequest {
+        draft: Some(draft),
+        request_id: "r".repeat(256),
+        render_languages: vec!["fi".into(); 16],
+        ..Default::default()
+    };
+    server
+        .client()
+        .await
+        .assess(request)
+        .await
+        .expect("every field at its limit is accepted");
 }
 
 #[tokio::test]

@@ -153,6 +153,10 @@ async fn every_rendering_shows_what_the_assessment_says_in_its_language() {
             );
         }
         shows("Koulujen yhdistäminen", "alternative");
+        if format == pb::RenderFormat::Html {
+            let plan = bundle.plans.get("167").expect("Joensuu's plan");
+            shows(plan.title.get(lang), "plan title");
+        }
         shows(&string("zero_option"), "zero option");
     }
     // evidence: quoted words in Markdown, the structured fact as it was given
