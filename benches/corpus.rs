@@ -3,6 +3,10 @@
 //! draft, the whole corpus with and without an HTML rendering, and the
 //! corpus with ten times the rules. `cargo bench --bench corpus`.
 
+/// The allocator the `eva` binary runs with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};

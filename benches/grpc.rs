@@ -7,6 +7,10 @@
 //! sockets lack `TCP_NODELAY` adds some 40 ms to each (Nagle's algorithm
 //! meeting delayed acknowledgements).
 
+/// The allocator the `eva` binary runs with (src/main.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -159,7 +163,7 @@ fn main() {
     let parallel_local = figures(latencies, started.elapsed());
     row(&format!("in-process, {threads} threads"), &parallel_local);
 
-    let runtime = tokio::runtime::Runtime::new().expect("runtime");
+    let runtime = eva::app::runtime().expect("runtime");
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

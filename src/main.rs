@@ -10,6 +10,11 @@ use eva::config::{Overrides, Settings};
 use eva::rules::{Bundle, DirSource, Limits};
 use eva::service::Service;
 
+/// mimalloc: many small allocations from several threads at once are the
+/// server's pattern, where the system allocator contends (benches/grpc.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Ex-ante human impact assessment of draft municipal decisions.
 #[derive(Debug, Parser)]
 #[command(name = "eva", version, about)]
@@ -149,7 +154,7 @@ fn run() -> anyhow::Result<()> {
             init_logging(settings.log_json);
             let service = Arc::new(load_service(&settings.rules, settings.max_text_bytes)?);
             let limits = settings.server;
-            let runtime = tokio::runtime::Runtime::new()?;
+            let runtime = eva::app::runtime()?;
             runtime.block_on(async move {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await

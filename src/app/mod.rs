@@ -75,6 +75,19 @@ impl ServerLimits {
     }
 }
 
+/// The runtime the server runs on: a worker per core for the transport,
+/// and at most one thread per core for assessments. Assessments are
+/// CPU-bound, so more threads than cores only add switching between them;
+/// calls admitted beyond that wait in the blocking pool's queue, their
+/// deadline running (benches/grpc.rs measures the difference).
+pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .max_blocking_threads(cores)
+        .build()
+}
+
 /// Serves `service` on `listener` until `shutdown` completes, with default
 /// limits.
 pub async fn run(

@@ -7,7 +7,7 @@
 
 use super::lowercase_first;
 use zen_expression::intellisense::{ExpressionAnalysis, IntelliSense};
-use zen_expression::lexer::{ComparisonOperator, Lexer, Operator};
+use zen_expression::lexer::{ComparisonOperator, Lexer, LogicalOperator, Operator};
 use zen_expression::parser::{Node, Parser};
 use zen_expression::variable::{Variable, VariableType};
 use zen_expression::vm::VM;
@@ -22,6 +22,12 @@ pub struct Reads {
     /// The strings it tests for membership of a list field, each once, in
     /// the order they appear.
     pub memberships: Vec<Membership>,
+    /// What must hold for the condition to be true, as clauses of which
+    /// every one must have at least one membership that holds: `'a' in x
+    /// and ('b' in x or 'c' in x)` gives `[[a], [b, c]]`. Negations and
+    /// comparisons add nothing, so a condition without memberships at its
+    /// top gives none. An engine may skip a condition when a clause fails.
+    pub required: Vec<Vec<Membership>>,
 }
 
 /// `'school' in core_concepts`, or with `not in`, `negated`.
@@ -144,6 +150,7 @@ impl ConditionLanguage for Zen {
         if parsed.error().is_err() {
             return reads;
         }
+        reads.required = required(parsed.root);
         let found = std::cell::RefCell::new(&mut reads);
         parsed.root.walk(|node| {
             let mut reads = found.borrow_mut();
@@ -245,6 +252,60 @@ fn unknown_fields(
 /// The dotted path a node reads: a top-level field (`concepts`) or a
 /// member of one (`budget.annual_eur`); members are counted once, at the
 /// outermost node.
+/// Most clauses a [`Reads::required`] keeps for one `or`: each clause
+/// of one side joined with each of the other can grow fast, and dropping
+/// clauses only weakens the check.
+const MAX_CLAUSES: usize = 16;
+
+/// What `node` cannot be true without (see [`Reads::required`]).
+fn required(node: &Node<'_>) -> Vec<Vec<Membership>> {
+    match node {
+        Node::Parenthesized(inner) => required(inner),
+        Node::Binary {
+            left,
+            operator: Operator::Logical(LogicalOperator::And),
+            right,
+        } => {
+            let mut all = required(left);
+            for clause in required(right) {
+                if !all.contains(&clause) {
+                    all.push(clause);
+                }
+            }
+            all
+        }
+        Node::Binary {
+            left,
+            operator: Operator::Logical(LogicalOperator::Or),
+            right,
+        } => {
+            // (a1 and a2) or (b1 and b2) needs (a1 or b1) and (a1 or b2) …
+            let right = required(right);
+            let mut all: Vec<Vec<Membership>> = Vec::new();
+            for a in required(left) {
+                for b in &right {
+                    let mut clause = a.clone();
+                    clause.extend(b.iter().filter(|m| !a.contains(m)).cloned());
+                    if all.len() < MAX_CLAUSES && !all.contains(&clause) {
+                        all.push(clause);
+                    }
+                }
+            }
+            all
+        }
+        Node::Binary {
+            left: Node::String(value),
+            operator: Operator::Comparison(ComparisonOperator::In),
+            right: Node::Identifier(field),
+        } => vec![vec![Membership {
+            value: value.to_string(),
+            field: field.to_string(),
+            negated: false,
+        }]],
+        _ => Vec::new(),
+    }
+}
+
 fn field_path(node: &Node<'_>) -> Option<String> {
     match node {
         Node::Member {
@@ -367,6 +428,52 @@ mod tests {
             ]
         );
         assert_eq!(Zen.reads("budget.annual_eur <="), Reads::default());
+    }
+
+    /// The required clauses of `source`, each as `value@field` strings.
+    fn required_of(source: &str) -> Vec<Vec<String>> {
+        Zen.reads(source)
+            .required
+            .iter()
+            .map(|c| {
+                c.iter()
+                    .map(|m| format!("{}@{}", m.value, m.field))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reports_what_a_condition_cannot_hold_without() {
+        assert_eq!(
+            required_of("'a' in concepts and ('b' in title_concepts or 'c' in concepts)"),
+            vec![vec!["a@concepts"], vec!["b@title_concepts", "c@concepts"]]
+        );
+        // each clause of one side of an `or` with each of the other
+        assert_eq!(
+            required_of("('a' in concepts and 'b' in concepts) or 'c' in concepts"),
+            vec![
+                vec!["a@concepts", "c@concepts"],
+                vec!["b@concepts", "c@concepts"]
+            ]
+        );
+        assert_eq!(
+            required_of("'a' in concepts and 'a' in concepts"),
+            vec![vec!["a@concepts"]]
+        );
+        // negations and comparisons need nothing; a branch without a
+        // membership frees the whole `or`
+        assert!(required_of("not ('a' in concepts)").is_empty());
+        assert!(required_of("'a' not in concepts").is_empty());
+        assert!(required_of("'a' in concepts or budget.annual_eur < 0").is_empty());
+        assert_eq!(
+            required_of("budget.annual_eur < 0 and ('a' in concepts)"),
+            vec![vec!["a@concepts"]]
+        );
+        // an `or` of many clauses keeps at most MAX_CLAUSES of them
+        let wide = "('a' in x and 'b' in x and 'c' in x and 'd' in x and 'e' in x) or ('f' in x and 'g' in x and 'h' in x and 'i' in x and 'j' in x)";
+        assert_eq!(required_of(wide).len(), MAX_CLAUSES);
+        assert!(required_of("'a' in").is_empty());
     }
 
     #[test]

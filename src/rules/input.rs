@@ -7,14 +7,39 @@ use serde::Serialize;
 
 use super::bundle::FactSpec;
 
-/// The lists of concepts found: anywhere, in the title, in the proposal
-/// sections, in the title or proposal.
-pub const CONCEPT_FIELDS: [&str; 4] = [
-    "concepts",
-    "title_concepts",
-    "proposal_concepts",
-    "core_concepts",
-];
+/// One of the lists of concepts found: anywhere, in the title, in the
+/// proposal sections, in the title or proposal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConceptList {
+    /// `concepts`.
+    All,
+    /// `title_concepts`.
+    Title,
+    /// `proposal_concepts`.
+    Proposal,
+    /// `core_concepts`.
+    Core,
+}
+
+impl ConceptList {
+    /// Every list.
+    pub const ALL: [ConceptList; 4] = [Self::All, Self::Title, Self::Proposal, Self::Core];
+
+    /// The field of [`DraftInput`] that holds it.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::All => "concepts",
+            Self::Title => "title_concepts",
+            Self::Proposal => "proposal_concepts",
+            Self::Core => "core_concepts",
+        }
+    }
+
+    /// The list a condition names `field`, if it is one.
+    pub fn of(field: &str) -> Option<ConceptList> {
+        Self::ALL.into_iter().find(|l| l.field() == field)
+    }
+}
 
 /// What rules and exemptions read of a draft.
 #[derive(Debug, Clone, Serialize)]
@@ -57,6 +82,18 @@ pub struct DraftInput {
     pub text_bytes: usize,
     /// The largest euro amount written in the title and proposal, 0 when none.
     pub text_max_eur: f64,
+}
+
+impl DraftInput {
+    /// The concepts (and families) in `list`, sorted.
+    pub fn list(&self, list: ConceptList) -> &[String] {
+        match list {
+            ConceptList::All => &self.concepts,
+            ConceptList::Title => &self.title_concepts,
+            ConceptList::Proposal => &self.proposal_concepts,
+            ConceptList::Core => &self.core_concepts,
+        }
+    }
 }
 
 /// The draft's budget effects; a figure not stated reads as 0.

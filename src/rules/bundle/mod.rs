@@ -18,6 +18,7 @@ mod samples;
 mod source;
 
 pub use error::{BundleError, BundleErrors};
+pub(crate) use model::Condition;
 pub use model::{
     AgeBands, Concept, Entry, Exemption, FactKind, FactSpec, Family, Goal, ImpactSpec, Plan,
     Question, Rule,
@@ -66,6 +67,8 @@ pub struct Bundle {
     pub strings: BTreeMap<String, Localized>,
     /// Rendering templates by file name (`assessment.html.j2` …).
     pub templates: BTreeMap<String, String>,
+    /// Concept and family ids, sorted: the numbers conditions' needs use.
+    pub(crate) names: Vec<String>,
     pub(crate) matcher_fi: Matcher,
     pub(crate) matcher_sv: Matcher,
     renderer: Renderer,

@@ -5,6 +5,7 @@ use super::Compiled;
 use crate::domain::{
     Direction, Horizon, Indicator, Language, Likelihood, Localized, Magnitude, Verdict,
 };
+use crate::rules::input::ConceptList;
 
 /// A determinant, population group or assessment kind.
 #[derive(Debug, Clone, PartialEq)]
@@ -149,7 +150,7 @@ pub struct Rule {
     pub effective_until: Option<time::Date>,
     /// The condition as written.
     pub when: String,
-    pub(crate) condition: Compiled,
+    pub(crate) condition: Condition,
     /// Screening signal, if any.
     pub screening: Option<Verdict>,
     /// Reason for the signal and the required assessments.
@@ -173,6 +174,18 @@ impl Rule {
     }
 }
 
+/// A compiled rule or exemption condition, with the concepts it cannot
+/// hold without: the engine looks those up before it runs the condition,
+/// so a rule about a subject the draft never mentions costs a lookup.
+#[derive(Debug)]
+pub(crate) struct Condition {
+    pub(crate) compiled: Compiled,
+    /// Clauses of which each needs one of its concepts (by position in
+    /// the bundle's sorted concept and family ids) found in its list (from
+    /// [`Reads::required`](crate::rules::condition::Reads::required)).
+    pub(crate) needs: Vec<Vec<(ConceptList, usize)>>,
+}
+
 /// A screening exemption.
 #[derive(Debug)]
 #[expect(
@@ -188,7 +201,7 @@ pub struct Exemption {
     pub strict: bool,
     /// Condition as written.
     pub when: String,
-    pub(crate) condition: Compiled,
+    pub(crate) condition: Condition,
     /// Concepts whose hits are its evidence.
     pub evidence_concepts: Vec<String>,
 }

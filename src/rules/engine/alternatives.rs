@@ -3,7 +3,7 @@
 //! title and text (section 0).
 
 use super::analysis::{Analysed, Subject};
-use super::{AssessError, impacts, prepare, screening};
+use super::{AssessError, Input, impacts, screening};
 use crate::domain::{AlternativeAssessment, Deadline};
 use crate::rules::bundle::{Bundle, Rule};
 use crate::rules::validate::ValidDraft;
@@ -26,7 +26,7 @@ pub(super) fn assess(
         deadline.check()?;
         let analysed = Analysed::of(bundle, draft.language, Subject::alternative(a), deadline)?;
         let sets = analysed.concept_sets();
-        let input = prepare(&analysed.input(bundle, draft, &sets));
+        let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
         let fired = screening::fire(&rules, &input, &analysed, deadline)?;
         let mut impacts = impacts::impacts(bundle, &fired, &analysed, &sets);
         for (i, impact) in impacts.iter_mut().enumerate() {

@@ -16,9 +16,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use super::bundle::{Bundle, Conditions, Rule};
+use super::bundle::{Bundle, Condition, Conditions, Rule};
 use super::condition::ConditionLanguage;
-use super::input;
+use super::input::{self, ConceptList, DraftInput};
 use super::validate::ValidDraft;
 use crate::domain::{
     Assessment, BundleRef, ConceptHit, Deadline, Interrupted, PlanRef, Violations,
@@ -47,6 +47,52 @@ pub enum AssessError {
 
 /// A condition input prepared for evaluation.
 type Prepared = <Conditions as ConditionLanguage>::Input;
+
+/// What rules and exemptions read of one draft (or alternative): as the
+/// condition language reads it, and as a set of concept ids per list for
+/// the look-ups that come before a condition runs.
+struct Input {
+    prepared: Prepared,
+    /// For each concept list, a bit per concept or family id of the bundle.
+    found: [Vec<u64>; 4],
+}
+
+impl Input {
+    fn new(plain: &DraftInput, bundle: &Bundle) -> Input {
+        let found = ConceptList::ALL.map(|list| {
+            let mut bits = vec![0u64; bundle.names.len().div_ceil(64)];
+            for c in plain.list(list) {
+                if let Ok(i) = bundle.names.binary_search(c) {
+                    bits[i / 64] |= 1 << (i % 64);
+                }
+            }
+            bits
+        });
+        Input {
+            prepared: prepare(plain),
+            found,
+        }
+    }
+
+    /// Whether `list` holds the concept or family with id number `id`.
+    fn has(&self, list: ConceptList, id: usize) -> bool {
+        self.found[list as usize]
+            .get(id / 64)
+            .is_some_and(|bits| bits & (1 << (id % 64)) != 0)
+    }
+
+    /// Whether a rule's or exemption's condition holds. One with a clause
+    /// of needed concepts none of which is found is false without running.
+    fn holds(&self, condition: &Condition, id: &str) -> Result<bool, AssessError> {
+        let found = |clause: &Vec<(ConceptList, usize)>| {
+            clause.iter().any(|(list, id)| self.has(*list, *id))
+        };
+        if !condition.needs.iter().all(found) {
+            return Ok(false);
+        }
+        holds(&condition.compiled, &self.prepared, id)
+    }
+}
 
 fn prepare(input: &impl Serialize) -> Prepared {
     Conditions::default().prepare(&input::to_json(input))
@@ -80,10 +126,9 @@ pub fn assess(
     let rules: Vec<&Rule> = bundle.rules.iter().filter(|r| r.in_force(date)).collect();
     let analysed = Analysed::of(bundle, draft.language, Subject::draft(draft), deadline)?;
     let sets = analysed.concept_sets();
-    let input = analysed.input(bundle, draft, &sets);
-    let prepared = prepare(&input);
-    let fired = screening::fire(&rules, &prepared, &analysed, deadline)?;
-    let screening = screening::screen(bundle, &prepared, &analysed, &fired)?;
+    let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
+    let fired = screening::fire(&rules, &input, &analysed, deadline)?;
+    let screening = screening::screen(bundle, &input, &analysed, &fired)?;
     let exempt = screening.exemption.is_some();
     // an exempted item gets no impacts, special assessments or questions
     let mut impacts = if exempt {
@@ -103,7 +148,7 @@ pub fn assess(
     deadline.check()?;
     questions::ask(
         bundle,
-        &prepared,
+        &input.prepared,
         screening.verdict,
         &impacts,
         &required_assessments,
@@ -155,4 +200,121 @@ fn concept_hits(bundle: &Bundle, analysed: &Analysed<'_>) -> Vec<ConceptHit> {
             count: n,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::bundle::DirSource;
+    use crate::rules::input::BudgetInput;
+
+    fn bundle() -> Bundle {
+        Bundle::load(&DirSource::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/rules"
+        )))
+        .unwrap_or_else(|e| panic!("the default bundle: {e}"))
+    }
+
+    /// A draft input with the given concepts in every list and budget.
+    fn input(bundle: &Bundle, lists: [Vec<String>; 4], annual: i64, language: &str) -> Input {
+        let [concepts, title_concepts, proposal_concepts, core_concepts] = lists;
+        let plain = DraftInput {
+            tenant: "091".into(),
+            organ: String::new(),
+            language: language.into(),
+            title: String::new(),
+            classification: "10 03 00".into(),
+            class_main: "10".into(),
+            class_sub: "10 03".into(),
+            budget: BudgetInput {
+                one_off_eur: -annual,
+                annual_eur: annual,
+                stated: annual != 0,
+                one_off_stated: annual != 0,
+                annual_stated: annual != 0,
+            },
+            concepts,
+            title_concepts,
+            proposal_concepts,
+            core_concepts,
+            groups: Vec::new(),
+            areas: Vec::new(),
+            alternatives: 0,
+            zero_option: false,
+            facts: bundle
+                .facts
+                .iter()
+                .map(|f| (f.name.clone(), f.kind.default_value()))
+                .collect(),
+            facts_given: Vec::new(),
+            text_bytes: 1000,
+            text_max_eur: 20_000.0,
+        };
+        Input::new(&plain, bundle)
+    }
+
+    /// The look-up before a condition runs never changes its result: for
+    /// every rule and exemption of the default bundle, over many mixes of
+    /// the concepts it tests, in every list, a condition skipped for a
+    /// missing concept evaluates to false when run.
+    #[test]
+    fn needed_concepts_only_skip_conditions_that_would_be_false() {
+        let bundle = bundle();
+        let conditions = bundle
+            .rules
+            .iter()
+            .map(|r| (&r.id, &r.when, &r.condition))
+            .chain(
+                bundle
+                    .exemptions
+                    .iter()
+                    .map(|e| (&e.id, &e.when, &e.condition)),
+            );
+        let (mut skipped, mut held, mut seed) = (0, 0, 0x9e37_79b9_7f4a_7c15_u64);
+        for (id, when, condition) in conditions {
+            let mut tested: Vec<String> = Conditions::default()
+                .reads(when)
+                .memberships
+                .into_iter()
+                .map(|m| m.value)
+                .collect();
+            tested.sort();
+            tested.dedup();
+            for round in 0..256 {
+                let mut lists: [Vec<String>; 4] = Default::default();
+                for list in &mut lists {
+                    for concept in &tested {
+                        // xorshift: a fixed, repeatable mix
+                        seed ^= seed << 13;
+                        seed ^= seed >> 7;
+                        seed ^= seed << 17;
+                        if seed % 3 != 0 {
+                            list.push(concept.clone());
+                        }
+                    }
+                }
+                let annual = [0, -200_000, 200_000][round % 3];
+                let language = ["fi", "sv"][round % 2];
+                let input = input(&bundle, lists, annual, language);
+                let run = holds(&condition.compiled, &input.prepared, id).expect("runs");
+                let checked = input.holds(condition, id).expect("runs");
+                assert_eq!(checked, run, "`{id}` ({when}) in round {round}");
+                skipped += usize::from(!run && checked == run && !needs_met(condition, &input));
+                held += usize::from(run);
+            }
+        }
+        // the test means something only if both outcomes occur
+        assert!(
+            skipped > 1000 && held > 1000,
+            "skipped {skipped}, held {held}"
+        );
+    }
+
+    fn needs_met(condition: &Condition, input: &Input) -> bool {
+        condition
+            .needs
+            .iter()
+            .all(|clause| clause.iter().any(|(l, c)| input.has(*l, *c)))
+    }
 }

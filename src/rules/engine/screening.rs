@@ -2,7 +2,7 @@
 
 use super::analysis::Analysed;
 use super::evidence::{rule_evidence, text_evidence};
-use super::{AssessError, Prepared, holds};
+use super::{AssessError, Input};
 use crate::domain::{Deadline, Evidence, ExemptionHit, Screening, ScreeningReason, Verdict};
 use crate::rules::bundle::{Bundle, Rule};
 
@@ -12,14 +12,14 @@ pub(super) type Fired<'b> = Vec<(&'b Rule, Vec<Evidence>)>;
 /// The rules among `rules` whose conditions hold, with their evidence.
 pub(super) fn fire<'b>(
     rules: &[&'b Rule],
-    input: &Prepared,
+    input: &Input,
     analysed: &Analysed<'_>,
     deadline: &Deadline,
 ) -> Result<Fired<'b>, AssessError> {
     let mut fired = Vec::new();
     for rule in rules {
         deadline.check()?;
-        if holds(&rule.condition, input, &rule.id)? {
+        if input.holds(&rule.condition, &rule.id)? {
             fired.push(*rule);
         }
     }
@@ -35,14 +35,14 @@ pub(super) fn fire<'b>(
 /// requires an assessment; a strict one wins even then.
 pub(super) fn screen(
     bundle: &Bundle,
-    input: &Prepared,
+    input: &Input,
     analysed: &Analysed<'_>,
     fired: &Fired<'_>,
 ) -> Result<Screening, AssessError> {
     let mut exemption = None;
     let mut strict = false;
     for e in &bundle.exemptions {
-        if holds(&e.condition, input, &e.id)? {
+        if input.holds(&e.condition, &e.id)? {
             exemption = Some(ExemptionHit {
                 id: e.id.clone(),
                 label: e.label.clone(),

@@ -18,7 +18,7 @@ use marked_yaml::Spanned;
 
 use super::error::BundleErrorKind as Kind;
 use super::format::line_of;
-use super::{Bundle, BundleError, BundleErrors, Compiled, Conditions};
+use super::{Bundle, BundleError, BundleErrors, Compiled, Condition, Conditions};
 use crate::domain::Localized;
 use crate::rules::condition::{ConditionLanguage, Membership};
 use crate::rules::input;
@@ -90,7 +90,8 @@ impl Loader {
             groups: taxonomy.groups.iter().map(|e| e.id.clone()).collect(),
             kinds: taxonomy.kinds.iter().map(|e| e.id.clone()).collect(),
             questions: questions.iter().map(|q| q.id.clone()).collect(),
-            names: lexicon.names.clone(),
+            ids: lexicon.names.iter().cloned().collect(),
+            names: lexicon.names,
         };
         let rules = self.rules(files.under("rules/"), &known, &schemas);
         let exemptions = self.screening(files.get("screening.yaml"), &known, &schemas);
@@ -126,6 +127,7 @@ impl Loader {
             plans,
             strings: templates.strings,
             templates: templates.templates,
+            names: known.ids,
             matcher_fi: lexicon.matcher_fi,
             matcher_sv: lexicon.matcher_sv,
             renderer,
@@ -260,6 +262,34 @@ impl Loader {
         }
     }
 
+    /// A rule's or exemption's condition, compiled, with what it needs.
+    fn condition(
+        &mut self,
+        file: &str,
+        when: &Spanned<String>,
+        schema: &serde_json::Value,
+        known: &Known,
+    ) -> Option<Condition> {
+        let compiled = self.compile(file, when, schema)?;
+        let needs = Conditions::default()
+            .reads(when.as_str())
+            .required
+            .into_iter()
+            // a clause with a membership of another list cannot be looked
+            // up; leaving it out only weakens the check
+            .filter_map(|clause| {
+                clause
+                    .into_iter()
+                    .map(|m| {
+                        let list = input::ConceptList::of(&m.field)?;
+                        Some((list, known.ids.binary_search(&m.value).ok()?))
+                    })
+                    .collect::<Option<Vec<_>>>()
+            })
+            .collect();
+        Some(Condition { compiled, needs })
+    }
+
     fn check_concepts(&mut self, file: &str, when: &Spanned<String>, names: &BTreeSet<String>) {
         // a string tested with `in concepts` (or the title or proposal
         // lists) must be a concept or family id
@@ -315,6 +345,8 @@ struct Known {
     questions: BTreeSet<String>,
     /// Concept and family ids: what a condition may test.
     names: BTreeSet<String>,
+    /// The same, in order: a condition's needs refer to them by position.
+    ids: Vec<String>,
 }
 
 /// The concept (and family) ids a condition tests with `in` one of the
@@ -335,7 +367,7 @@ fn concept_memberships(source: &str) -> impl Iterator<Item = Membership> {
         .reads(source)
         .memberships
         .into_iter()
-        .filter(|m| input::CONCEPT_FIELDS.contains(&m.field.as_str()))
+        .filter(|m| input::ConceptList::of(&m.field).is_some())
 }
 
 /// The facts and budget figures a condition reads, facts first: the

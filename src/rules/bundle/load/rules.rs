@@ -89,7 +89,7 @@ impl Loader {
             self.err(Kind::Invalid, file, line_of(&r.id), format!("rule `{id}` has no effect; give it impacts, a screening signal, required assessments or open questions"));
         }
         self.check_concepts(file, &r.when, &known.names);
-        let condition = self.compile(file, &r.when, &schemas.draft)?;
+        let condition = self.condition(file, &r.when, &schemas.draft, known)?;
         let evidence_concepts = if r.evidence.is_empty() {
             concept_tests(&r.when)
                 .into_iter()

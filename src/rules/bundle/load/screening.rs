@@ -26,7 +26,7 @@ impl Loader {
             self.check_text(FILE, &e.reason, &what);
             self.check_unique(&mut seen, FILE, &e.id, "exemption");
             self.check_concepts(FILE, &e.when, &known.names);
-            if let Some(condition) = self.compile(FILE, &e.when, &schemas.draft) {
+            if let Some(condition) = self.condition(FILE, &e.when, &schemas.draft, known) {
                 exemptions.push(Exemption {
                     id: e.id.as_str().to_string(),
                     label: (*e.label).clone(),
