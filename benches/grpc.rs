@@ -220,8 +220,86 @@ fn main() {
             100.0 * parallel.per_second / parallel_local.per_second
         );
     });
+    runtime.block_on(server_cpu(&request, &parallel_local, threads));
 
     scaling(&core);
+}
+
+/// CPU time of an `eva serve` process per call, with the client in this
+/// process: the server's own cost, which the figures above share with a
+/// client on the same cores. Linux only (`/proc`); skipped elsewhere.
+async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_eva"))
+        .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .arg("--rules")
+        .arg(root.join("rules"))
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("eva serve starts");
+    let mut client = None;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        if let Ok(c) = AssessmentServiceClient::connect(format!("http://127.0.0.1:{port}")).await {
+            client = Some(c);
+            break;
+        }
+    }
+    let client = client.expect("eva serve answers");
+    let run = |calls: usize| {
+        let client = client.clone();
+        let request = request.clone();
+        async move {
+            let tasks: Vec<_> = (0..IN_FLIGHT)
+                .map(|_| {
+                    let (mut c, r) = (client.clone(), request.clone());
+                    tokio::spawn(async move {
+                        for _ in 0..calls / IN_FLIGHT {
+                            c.assess(r.clone()).await.expect("assessed");
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.expect("task");
+            }
+        }
+    };
+    run(IN_FLIGHT * 10).await;
+    let calls = IN_FLIGHT * PER_TASK * 4;
+    let before = cpu_seconds(server.id());
+    run(calls).await;
+    let after = cpu_seconds(server.id());
+    let _ = server.kill();
+    let _ = server.wait();
+    let (Some(before), Some(after)) = (before, after) else {
+        println!("\n(no /proc: the server's own CPU time is not measured here)");
+        return;
+    };
+    let per_call = (after - before) / calls as f64;
+    let local_per_call = threads as f64 / local.per_second;
+    println!(
+        "\n`eva serve` CPU per call with {IN_FLIGHT} in flight: {:.0} µs, in-process {:.0} µs: \
+         the server alone on {threads} cores would answer {:.0} calls/s, {:.0} % of in-process",
+        per_call * 1e6,
+        local_per_call * 1e6,
+        threads as f64 / per_call,
+        100.0 * local_per_call / per_call
+    );
+}
+
+/// User and system CPU seconds of process `pid` so far.
+fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name, which is in parentheses
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux platform Rust supports
+    Some(ticks / 100.0)
 }
 
 /// In-process time of one draft as its alternatives and its text grow:
