@@ -6,6 +6,7 @@ use tonic_types::StatusExt;
 
 use crate::helpers::{
     TestServer, fixture, one_section_draft, rule_impact, screening_rules, verdict,
+    with_alternatives,
 };
 
 /// Assesses a draft that must be accepted, without renderings.
@@ -569,21 +570,7 @@ async fn open_questions_name_what_the_draft_lacks() {
 #[tokio::test]
 async fn compares_alternatives_including_the_zero_option() {
     let (_server, mut client) = assessment_client().await;
-    let mut draft = fixture("school_closure.json");
-    draft.alternatives = vec![
-        pb::Alternative {
-            id: "A".into(),
-            title: "Koulujen yhdistäminen".into(),
-            text: "Kiihtelysvaaran koulu lakkautetaan ja yhdistetään Heinävaaran kouluun.".into(),
-            zero_option: false,
-        },
-        pb::Alternative {
-            id: "0".into(),
-            title: "Nykytila".into(),
-            text: "Opetus jatkuu nykyisissä tiloissa.".into(),
-            zero_option: true,
-        },
-    ];
+    let draft = with_alternatives();
     let a = assessed(&mut client, draft.clone()).await;
     let comparison = a.alternatives.expect("comparison");
     assert!(comparison.zero_option_described);

@@ -117,6 +117,27 @@ pub fn fixture(name: &str) -> pb::DraftDecision {
     serde_json::from_str(&text).expect("fixture is DraftDecision JSON")
 }
 
+/// The school-closure fixture with two alternatives: merging the school
+/// (`A`) and the zero option (`0`).
+pub fn with_alternatives() -> pb::DraftDecision {
+    let mut draft = fixture("school_closure.json");
+    draft.alternatives = vec![
+        pb::Alternative {
+            id: "A".into(),
+            title: "Koulujen yhdistäminen".into(),
+            text: "Kiihtelysvaaran koulu lakkautetaan ja yhdistetään Heinävaaran kouluun.".into(),
+            zero_option: false,
+        },
+        pb::Alternative {
+            id: "0".into(),
+            title: "Nykytila".into(),
+            text: "Opetus jatkuu nykyisissä tiloissa.".into(),
+            zero_option: true,
+        },
+    ];
+    draft
+}
+
 /// The school-closure fixture cut down to `title` and one proposal section
 /// of `text`, with no declared groups and no budget effect: a draft whose
 /// screening and groups come from its words alone.

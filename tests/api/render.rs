@@ -7,26 +7,12 @@
 use eva::api::pb;
 use eva::domain::Language;
 
-use crate::helpers::{TestServer, core, fixture};
+use crate::helpers::{TestServer, core, with_alternatives};
 
 /// The school-closure fixture with an alternative and a zero option, and
 /// a fact, so that every part of a rendering has something to show.
 fn full_draft() -> pb::DraftDecision {
-    let mut draft = fixture("school_closure.json");
-    draft.alternatives = vec![
-        pb::Alternative {
-            id: "A".into(),
-            title: "Koulujen yhdistäminen".into(),
-            text: "Kiihtelysvaaran koulu lakkautetaan ja yhdistetään Heinävaaran kouluun.".into(),
-            zero_option: false,
-        },
-        pb::Alternative {
-            id: "0".into(),
-            title: "Nykytila".into(),
-            text: "Opetus jatkuu nykyisissä tiloissa.".into(),
-            zero_option: true,
-        },
-    ];
+    let mut draft = with_alternatives();
     draft
         .facts
         .insert("closes_unit".into(), pbjson_types::Value::from(true));
