@@ -34,6 +34,37 @@ pub struct CorpusDoc {
     /// Plain text with headings on their own lines.
     #[serde(default)]
     pub text: String,
+    /// Municipality number (the Lapua/Mikkeli corpus).
+    #[serde(default)]
+    pub municipality: Option<String>,
+    /// Date of the meeting, `YYYY-MM-DD` (some items of the Lapua/Mikkeli
+    /// corpus; the others carry it in their id).
+    #[serde(default)]
+    pub meeting_date: Option<String>,
+}
+
+impl CorpusDoc {
+    /// The date of the meeting the item belongs to: `meeting_date`, or the
+    /// first `YYYY-MM-DD` in the id (`lapua-kaupunginhallitus-2025-01-13-5`).
+    pub fn meeting_day(&self) -> Option<&str> {
+        if let Some(d) = self.meeting_date.as_deref().filter(|d| is_date(d)) {
+            return Some(d);
+        }
+        (0..self.id.len().saturating_sub(9))
+            .filter(|&i| self.id.is_char_boundary(i) && self.id.is_char_boundary(i + 10))
+            .map(|i| &self.id[i..i + 10])
+            .find(|d| is_date(d))
+    }
+}
+
+/// `YYYY-MM-DD` in shape.
+fn is_date(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 10
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            _ => c.is_ascii_digit(),
+        })
 }
 
 /// Reads the corpus, keyed by document id.
@@ -156,6 +187,8 @@ mod tests {
             organization: None,
             language: Some("fi".into()),
             text: text.into(),
+            municipality: None,
+            meeting_date: None,
         }
     }
 
@@ -164,6 +197,21 @@ mod tests {
             .iter()
             .map(|s| (s.kind, s.heading.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn the_meeting_day_comes_from_the_field_or_the_id() {
+        let mut d = doc("");
+        d.id = "lapua-kaupunginhallitus-2025-01-13-5".into();
+        assert_eq!(d.meeting_day(), Some("2025-01-13"));
+        d.meeting_date = Some("2025-11-19".into());
+        assert_eq!(d.meeting_day(), Some("2025-11-19"));
+        d.meeting_date = Some("19.11.2025".into());
+        assert_eq!(d.meeting_day(), Some("2025-01-13"));
+        d.id = "ÄÄ-2025-1-13-é".into();
+        assert_eq!(d.meeting_day(), None);
+        d.id = "2025-01-13".into();
+        assert_eq!(d.meeting_day(), Some("2025-01-13"));
     }
 
     #[test]

@@ -12,6 +12,9 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use corpus::{CorpusDoc, corpus_draft, read_corpus};
+
+/// The Lapua/Mikkeli corpus, beside the repository.
+pub const LAPUA_CORPUS_PATH: &str = "../shared/data/lapua-mikkeli-2017-2025.jsonl";
 pub use metrics::{Confusion, DocCounts, Interval, Intervals, SetMetrics, SetScore, bootstrap};
 
 use crate::domain::Verdict;
@@ -48,6 +51,22 @@ impl fmt::Display for Split {
             Split::Tune => "tune",
             Split::Test => "test",
         })
+    }
+}
+
+/// The split of a whole meeting, by a rule fixed before its items were
+/// labelled: `test` when the first eight bytes of BLAKE3 over
+/// `organization|YYYY-MM-DD`, read as a little-endian number, leave 0 when
+/// divided by 3. A third of the meetings, every item of a meeting on the
+/// same side.
+pub fn meeting_split(organization: &str, day: &str) -> Split {
+    let hash = blake3::hash(format!("{organization}|{day}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_bytes()[..8]);
+    if u64::from_le_bytes(first) % 3 == 0 {
+        Split::Test
+    } else {
+        Split::Tune
     }
 }
 

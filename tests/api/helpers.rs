@@ -186,12 +186,18 @@ pub fn rule_impact<'a>(a: &'a pb::Assessment, rule_id: &str, determinant: &str) 
 /// The Helsinki corpus by document id, when present beside the repository;
 /// under CI its absence is a failure.
 pub fn corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
-    let path = root().join(eva::eval::CORPUS_PATH);
+    corpus_at(eva::eval::CORPUS_PATH)
+}
+
+/// The Lapua/Mikkeli corpus, or `None` (a skip) when it is not there.
+pub fn lapua_corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
+    corpus_at(eva::eval::LAPUA_CORPUS_PATH)
+}
+
+fn corpus_at(relative: &str) -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
+    let path = root().join(relative);
     if !path.exists() {
-        skip(&format!(
-            "the corpus {} is not beside the repository",
-            eva::eval::CORPUS_PATH
-        ));
+        skip(&format!("the corpus {relative} is not beside the repository"));
         return None;
     }
     Some(eva::eval::read_corpus(&path).expect("corpus reads"))
