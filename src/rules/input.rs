@@ -35,6 +35,16 @@ impl ConceptList {
         }
     }
 
+    /// Its position in [`ConceptList::ALL`].
+    pub fn index(self) -> usize {
+        match self {
+            Self::All => 0,
+            Self::Title => 1,
+            Self::Proposal => 2,
+            Self::Core => 3,
+        }
+    }
+
     /// The list a condition names `field`, if it is one.
     pub fn of(field: &str) -> Option<ConceptList> {
         Self::ALL.into_iter().find(|l| l.field() == field)
@@ -259,6 +269,19 @@ mod tests {
             })
             .unwrap_or_default();
         (table, questions)
+    }
+
+    #[test]
+    fn each_concept_list_names_its_field_and_its_place() {
+        for (i, list) in ConceptList::ALL.into_iter().enumerate() {
+            assert_eq!(list.index(), i);
+            assert_eq!(ConceptList::of(list.field()), Some(list));
+        }
+        assert_eq!(ConceptList::of("groups"), None);
+        let schema = schema(&[], false);
+        for list in ConceptList::ALL {
+            assert!(schema[list.field()].is_array(), "{}", list.field());
+        }
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl Input {
 
     /// Whether `list` holds the concept or family with id number `id`.
     fn has(&self, list: ConceptList, id: usize) -> bool {
-        self.found[list as usize]
+        self.found[list.index()]
             .get(id / 64)
             .is_some_and(|bits| bits & (1 << (id % 64)) != 0)
     }
