@@ -53,13 +53,14 @@ fn the_held_out_split_is_the_pinned_one() {
 
 /// BLAKE3 of the Lapua held-out split's ids and labels, as
 /// [`HELD_OUT_DIGEST`].
-const LAPUA_HELD_OUT_DIGEST: &str = "0fc2c90c7588c82ca972cf2a31f0f8c22e75f563c5fb6dc913d315cc7c461b18";
+const LAPUA_HELD_OUT_DIGEST: &str =
+    "0fc2c90c7588c82ca972cf2a31f0f8c22e75f563c5fb6dc913d315cc7c461b18";
 
 #[test]
 fn the_lapua_split_follows_its_rule_and_is_the_pinned_one() {
     let c = core();
-    let labels = read_labels(&root().join("tests/eval/lapua-labels.yaml"), &c.bundle)
-        .expect("Lapua labels");
+    let labels =
+        read_labels(&root().join("tests/eval/lapua-labels.yaml"), &c.bundle).expect("Lapua labels");
     let lines = held_out_lines(&labels);
     assert_eq!(lines.lines().count(), 334);
     assert_eq!(

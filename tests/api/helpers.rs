@@ -197,7 +197,9 @@ pub fn lapua_corpus() -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
 fn corpus_at(relative: &str) -> Option<BTreeMap<String, eva::eval::CorpusDoc>> {
     let path = root().join(relative);
     if !path.exists() {
-        skip(&format!("the corpus {relative} is not beside the repository"));
+        skip(&format!(
+            "the corpus {relative} is not beside the repository"
+        ));
         return None;
     }
     Some(eva::eval::read_corpus(&path).expect("corpus reads"))
