@@ -242,14 +242,18 @@ pub fn check_rules(dir: &Path) -> i32 {
     match Bundle::load(&DirSource::new(dir)) {
         Ok(b) => {
             println!(
-                "ok: bundle `{}` version {}: {} rules, {} concepts, {} exemptions, {} plans ({}); digest {}",
+                "ok: bundle `{}` version {}: {} rules, {} concepts, {} exemptions, {} municipalities ({}), \
+                 {} with a plan of their own ({}), the others assessed against `{}`; digest {}",
                 b.id,
                 b.version,
                 b.rules.len(),
                 b.concepts.len(),
                 b.exemptions.len(),
+                b.municipalities.len(),
+                b.register_year,
                 b.plans.len(),
                 b.plans.keys().cloned().collect::<Vec<_>>().join(", "),
+                b.baseline.id,
                 b.digest
             );
             0

@@ -23,7 +23,8 @@ pub struct Service {
 pub struct AssessRequest {
     /// The draft decision.
     pub draft: Draft,
-    /// Languages of the renderings, each once; empty means the draft's own.
+    /// Languages of the renderings, each once; empty means the draft's
+    /// own and, in a bilingual municipality, the other official language.
     pub languages: Vec<Language>,
     /// Formats of the renderings, each once; empty means none.
     pub formats: Vec<Format>,
@@ -102,7 +103,7 @@ impl Service {
             return Err(ServiceError::InvalidArgument(violations));
         }
         let languages = if request.languages.is_empty() {
-            vec![assessment.language]
+            default_languages(&assessment)
         } else {
             request.languages
         };
@@ -122,4 +123,22 @@ impl Service {
             renderings,
         })
     }
+}
+
+/// The languages of renderings nobody asked a language for: the draft's
+/// own, and in a bilingual municipality its other official language, so
+/// that the assessment can go to the minutes in both (Kielilaki 423/2003
+/// 29 §).
+pub fn default_languages(assessment: &Assessment) -> Vec<Language> {
+    let mut languages = vec![assessment.language];
+    if assessment.municipality.bilingual() {
+        languages.extend(
+            assessment
+                .municipality
+                .languages
+                .iter()
+                .filter(|l| **l != assessment.language),
+        );
+    }
+    languages
 }

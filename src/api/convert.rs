@@ -48,7 +48,12 @@ pub fn draft_from_proto(d: pb::DraftDecision, violations: &mut Violations) -> do
                     pb::SectionKind::Proposal => SectionKind::Proposal,
                     pb::SectionKind::Reasoning => SectionKind::Reasoning,
                     pb::SectionKind::Background => SectionKind::Background,
-                    pb::SectionKind::Other | pb::SectionKind::Unspecified => SectionKind::Other,
+                    pb::SectionKind::Other => SectionKind::Other,
+                    // A case system that sends headings but no kinds is
+                    // read by its headings.
+                    pb::SectionKind::Unspecified => {
+                        crate::text::heading_kind(&s.heading).unwrap_or(SectionKind::Other)
+                    }
                 },
                 heading: s.heading,
                 text: s.text,
@@ -265,7 +270,24 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
             id: a.plan.id.clone(),
             title: Some(text(&a.plan.title)),
             period: a.plan.period.clone(),
+            national_baseline: a.plan.national_baseline,
         }),
+        municipality: Some(municipality(&a.municipality)),
+    }
+}
+
+/// Protobuf form of a municipality.
+fn municipality(m: &domain::Municipality) -> pb::Municipality {
+    pb::Municipality {
+        number: m.number.clone(),
+        name: Some(text(&m.name)),
+        languages: m.languages.iter().map(|l| l.code().to_string()).collect(),
+        county: Some(pb::County {
+            id: m.county.id.clone(),
+            code: m.county.code.clone(),
+            name: Some(text(&m.county.name)),
+        }),
+        sami_homeland: m.sami_homeland,
     }
 }
 
@@ -411,13 +433,17 @@ pub fn bundle_info(b: &Bundle, loaded_at: time::OffsetDateTime) -> pb::BundleInf
         plans: b
             .plans
             .values()
+            .chain([&b.baseline])
             .map(|p| pb::PlanRef {
                 id: p.id.clone(),
                 title: Some(text(&p.title)),
                 period: p.period.clone(),
+                national_baseline: p.tenant.is_none(),
             })
             .collect(),
-        tenants: b.plans.keys().cloned().collect(),
+        tenants: b.municipalities.keys().cloned().collect(),
+        municipalities: b.municipalities.values().map(municipality).collect(),
+        register_year: b.register_year,
         facts: b
             .facts
             .iter()

@@ -445,12 +445,12 @@ pub struct Indicator {
     /// Sotkanet indicator id.
     pub sotkanet_id: u32,
     pub name: Localized,
-    /// Baseline value.
-    pub baseline: f64,
+    /// Baseline value; a national plan leaves it to the municipality.
+    pub baseline: Option<f64>,
     /// Year of the baseline.
-    pub baseline_year: u32,
-    /// Target value.
-    pub target: f64,
+    pub baseline_year: Option<u32>,
+    /// Target value; a national plan leaves it to the municipality.
+    pub target: Option<f64>,
     /// `increase` or `decrease`.
     pub direction: String,
 }
@@ -555,6 +555,47 @@ pub struct PlanRef {
     pub title: Localized,
     /// Period such as `2025–2029`.
     pub period: String,
+    /// Whether it is the national baseline, used because the municipality
+    /// has no plan of its own in the bundle.
+    pub national_baseline: bool,
+}
+
+/// A wellbeing services county (hyvinvointialue), or the City of Helsinki
+/// and Åland, which organise their services outside the counties.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[expect(
+    missing_docs,
+    reason = "the names say what each is; a comment would only repeat them"
+)]
+pub struct County {
+    pub id: String,
+    /// Statistics Finland's code.
+    pub code: String,
+    pub name: Localized,
+}
+
+/// A Finnish municipality, as the register of `municipalities.yaml` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Municipality {
+    /// Statistics Finland's three-digit number: the tenant id.
+    pub number: String,
+    /// Its name; in English the name in its majority language.
+    pub name: Localized,
+    /// Its official languages, the majority language first: one for a
+    /// unilingual municipality, two for a bilingual one.
+    pub languages: Vec<Language>,
+    /// The wellbeing services county it belongs to.
+    pub county: County,
+    /// In the Sámi homeland (Saamen kielilaki 1086/2003 4 §), where Sámi
+    /// speakers have the right to services in Sámi.
+    pub sami_homeland: bool,
+}
+
+impl Municipality {
+    /// Whether it has two official languages.
+    pub fn bilingual(&self) -> bool {
+        self.languages.len() > 1
+    }
 }
 
 /// The assessment of one draft.
@@ -596,6 +637,8 @@ pub struct Assessment {
     pub alternatives: Vec<AlternativeAssessment>,
     /// Concepts found.
     pub concepts: Vec<ConceptHit>,
+    /// The municipality, from the bundle's register.
+    pub municipality: Municipality,
     /// Welfare plan used.
     pub plan: PlanRef,
 }

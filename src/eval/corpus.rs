@@ -7,6 +7,7 @@ use serde::Deserialize;
 
 use super::EvalError;
 use crate::domain::{Budget, Draft, Section, SectionKind};
+use crate::text::heading_kind;
 
 /// One document of the corpus.
 #[derive(Debug, Clone, Deserialize)]
@@ -89,41 +90,6 @@ pub fn read_corpus(path: &Path) -> Result<BTreeMap<String, CorpusDoc>, EvalError
     Ok(out)
 }
 
-/// Headings that open a section, and what kind of section they open.
-const HEADINGS: &[(&str, SectionKind)] = &[
-    ("Päätösehdotus", SectionKind::Proposal),
-    ("Päätös", SectionKind::Proposal),
-    ("Beslutsförslag", SectionKind::Proposal),
-    ("Beslut", SectionKind::Proposal),
-    ("Esitysehdotus", SectionKind::Proposal),
-    ("Lausuntoehdotus", SectionKind::Proposal),
-    ("Esitys", SectionKind::Proposal),
-    ("Lausunto", SectionKind::Proposal),
-    ("Förslag till utlåtande", SectionKind::Proposal),
-    ("Förslag till framställning", SectionKind::Proposal),
-    ("Utlåtande", SectionKind::Proposal),
-    ("Esittelijän perustelut", SectionKind::Reasoning),
-    ("Päätöksen perustelut", SectionKind::Reasoning),
-    ("Föredragandens motiveringar", SectionKind::Reasoning),
-    ("Beslutsmotivering", SectionKind::Reasoning),
-    // Headings of other case systems (CloudNC, Dynasty): the description
-    // and the grounds are the preparer's reasoning.
-    ("Perustelut", SectionKind::Reasoning),
-    ("Kuvaus", SectionKind::Reasoning),
-    ("Motivering", SectionKind::Reasoning),
-    ("Beskrivning", SectionKind::Reasoning),
-    ("Ehdotus", SectionKind::Proposal),
-    ("Förslag", SectionKind::Proposal),
-    ("Aikaisempi käsittely", SectionKind::Other),
-    ("Valmistelija", SectionKind::Other),
-    ("Beredare", SectionKind::Other),
-    ("Käsittely", SectionKind::Other),
-    ("Lisätiedot", SectionKind::Other),
-    ("Muutoksenhaku", SectionKind::Other),
-    ("Tiedoksi", SectionKind::Other),
-    ("Liitteet", SectionKind::Other),
-];
-
 /// A corpus document as a draft for `tenant`: the text is split into
 /// sections at its headings; text before the first heading is background.
 pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
@@ -142,9 +108,9 @@ pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
             body.clear();
         };
     for line in doc.text.lines() {
-        if let Some((h, kind)) = HEADINGS.iter().find(|(h, _)| *h == line.trim()) {
+        if let Some(kind) = heading_kind(line) {
             flush(current.0, &current.1, &mut body, &mut sections);
-            current = (*kind, h.to_string());
+            current = (kind, line.trim().to_string());
         } else {
             body.push_str(line);
             body.push('\n');

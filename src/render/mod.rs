@@ -21,8 +21,6 @@ pub trait Vocabulary {
     fn label(&self, id: &str) -> Option<&Localized>;
     /// The UI strings by key (`verdict.required` …).
     fn strings(&self) -> &BTreeMap<String, Localized>;
-    /// The name of the municipality with this number.
-    fn municipality(&self, tenant: &str) -> Option<&Localized>;
 }
 
 /// Templates every bundle must have.
@@ -316,8 +314,13 @@ fn view(bundle: &dyn Vocabulary, a: &Assessment, lang: Language) -> Value {
         "title": a.title,
         "case_id": a.case_id,
         "tenant": a.tenant,
-        "municipality": bundle.municipality(&a.tenant).map(|m| m.get(lang)).unwrap_or(""),
-        "plan": {"title": localized(&a.plan.title, lang), "period": a.plan.period},
+        "municipality": a.municipality.name.get(lang),
+        "county": a.municipality.county.name.get(lang),
+        "plan": {
+            "title": localized(&a.plan.title, lang),
+            "period": a.plan.period,
+            "national_baseline": a.plan.national_baseline,
+        },
         "reference_date": a.reference_date,
         "screening": {
             "verdict": s(bundle, &key("verdict", a.screening.verdict.name()), lang),

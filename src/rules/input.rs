@@ -59,6 +59,13 @@ impl ConceptList {
 )]
 pub struct DraftInput {
     pub tenant: String,
+    /// The municipality's official languages, majority first: `["fi"]`,
+    /// `["fi", "sv"]`, `["sv", "fi"]` or `["sv"]`.
+    pub official_languages: Vec<String>,
+    /// Whether the municipality has two official languages.
+    pub bilingual: bool,
+    /// Whether it is in the Sámi homeland.
+    pub sami_homeland: bool,
     pub organ: String,
     pub language: String,
     pub title: String,
@@ -153,6 +160,9 @@ impl DraftInput {
         let list = || vec![String::new()];
         DraftInput {
             tenant: String::new(),
+            official_languages: list(),
+            bilingual: false,
+            sami_homeland: false,
             organ: String::new(),
             language: String::new(),
             title: String::new(),

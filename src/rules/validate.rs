@@ -5,7 +5,7 @@
 
 use std::collections::BTreeSet;
 
-use super::bundle::{Bundle, FactKind, Plan};
+use super::bundle::{Bundle, FactKind, Municipality, Plan};
 use super::limits::Limits;
 use crate::domain::{Draft, Language, Violations, printable, quoted};
 
@@ -17,7 +17,10 @@ pub struct ValidDraft<'a> {
     pub draft: &'a Draft,
     /// Its language, Finnish or Swedish.
     pub language: Language,
-    /// The welfare plan of its municipality.
+    /// Its municipality.
+    pub municipality: &'a Municipality,
+    /// The welfare plan it is assessed against: its municipality's own, or
+    /// the national baseline.
     pub plan: &'a Plan,
     /// Its decision date, when it gives one.
     pub decision_date: Option<time::Date>,
@@ -57,12 +60,13 @@ pub fn validate<'a>(
     check_facts(&mut v, bundle, draft, limits);
     check_decision_date(&mut v, &draft.decision_date);
     check_alternatives(&mut v, draft, limits);
-    let plan = bundle.plans.get(&draft.tenant);
-    match (v.is_empty(), lang, plan) {
-        (true, Some(language), Some(plan)) => Ok(ValidDraft {
+    let municipality = bundle.municipalities.get(&draft.tenant);
+    match (v.is_empty(), lang, municipality) {
+        (true, Some(language), Some(municipality)) => Ok(ValidDraft {
             draft,
             language,
-            plan,
+            municipality,
+            plan: bundle.plan_for(&draft.tenant),
             decision_date: parse_decision_date(&draft.decision_date),
         }),
         _ => Err(v),
@@ -169,21 +173,21 @@ fn check_language(v: &mut Violations, code: &str) -> Option<Language> {
 }
 
 fn check_tenant(v: &mut Violations, bundle: &Bundle, tenant: &str) {
+    const FIX: &str = "give the three-digit number Statistics Finland gives the municipality, \
+                       such as `091` for Helsinki or `408` for Lapua";
     if tenant.trim().is_empty() {
-        v.add(
-            "draft.tenant",
-            "is empty; give the municipality number, such as `091`",
-        );
-    } else if !bundle.plans.contains_key(tenant) {
-        let known: Vec<&str> = bundle.plans.keys().map(String::as_str).collect();
-        v.add(
-            "draft.tenant",
+        v.add("draft.tenant", format!("is empty; {FIX}"));
+    } else if !bundle.municipalities.contains_key(tenant) {
+        let what = if tenant.len() == 3 && tenant.bytes().all(|b| b.is_ascii_digit()) {
             format!(
-                "unknown tenant {}: the rule bundle has no welfare plan for it; known tenants are {}",
+                "no Finnish municipality has the number {} in the classification of {}",
                 quoted(tenant),
-                known.join(", ")
-            ),
-        );
+                bundle.register_year
+            )
+        } else {
+            format!("{} is not a municipality number", quoted(tenant))
+        };
+        v.add("draft.tenant", format!("{what}; {FIX}"));
     }
 }
 

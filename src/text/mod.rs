@@ -21,9 +21,11 @@
 //! `=tila` (the exact word only), `kouluverk*` (any word starting so),
 //! `yleisesti nähtäville` (several words in a row, each inflected).
 
+mod headings;
 mod money;
 mod morph;
 
+pub use headings::heading_kind;
 pub use money::euro_amounts;
 
 use std::collections::BTreeMap;

@@ -16,8 +16,10 @@ const TARGETS: Targets = Targets {
 
 /// BLAKE3 of the held-out split's ids and labels, one line per item in id
 /// order: moving an item into or out of the split, or relabelling one,
-/// changes it.
-const HELD_OUT_DIGEST: &str = "5bf5b63c364bb87769b1d80a9caf58462bd3a59a838dfc4673749fc1c85cc652";
+/// changes it. Re-pinned once, when the labels were re-read against the
+/// owner's screening convention and one held-out item (special classes)
+/// went from recommended to required (docs/evaluation.md).
+const HELD_OUT_DIGEST: &str = "a34bde60c067529dea570605c1ad4af2073fba6806fd403817ab0854f596aad8";
 
 /// The held-out split's ids and labels, one line per item in id order.
 fn held_out_lines(labels: &[eva::eval::Label]) -> String {

@@ -13,6 +13,7 @@ mod golden;
 mod grpc;
 mod limits;
 mod matching;
+mod municipalities;
 mod python_client;
 mod render;
 mod shutdown;

@@ -166,9 +166,12 @@ pub(super) struct QuestionFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct PlanFile {
     pub(super) id: Spanned<String>,
-    pub(super) tenant: Spanned<String>,
-    pub(super) municipality: Spanned<Localized>,
-    pub(super) languages: Vec<Spanned<String>>,
+    /// The municipality whose plan it is; absent in the national baseline.
+    #[serde(default)]
+    pub(super) tenant: Option<Spanned<String>>,
+    /// The plan of every municipality without a plan of its own.
+    #[serde(default)]
+    pub(super) national_baseline: bool,
     pub(super) title: Spanned<Localized>,
     pub(super) period: String,
     pub(super) goals: Vec<GoalFile>,
@@ -200,9 +203,12 @@ pub(super) struct MeasureFile {
 pub(super) struct IndicatorFile {
     pub(super) sotkanet_id: Spanned<u32>,
     pub(super) name: Spanned<Localized>,
-    pub(super) baseline: f64,
-    pub(super) baseline_year: u32,
-    pub(super) target: f64,
+    #[serde(default)]
+    pub(super) baseline: Option<f64>,
+    #[serde(default)]
+    pub(super) baseline_year: Option<u32>,
+    #[serde(default)]
+    pub(super) target: Option<f64>,
     pub(super) direction: Spanned<String>,
 }
 
@@ -210,4 +216,33 @@ pub(super) struct IndicatorFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct StringsFile {
     pub(super) strings: BTreeMap<String, Spanned<Localized>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MunicipalitiesFile {
+    pub(super) year: Spanned<u32>,
+    pub(super) counties: Vec<CountyFile>,
+    pub(super) municipalities: Vec<MunicipalityFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct CountyFile {
+    pub(super) id: Spanned<String>,
+    pub(super) code: Spanned<String>,
+    pub(super) fi: Spanned<String>,
+    pub(super) sv: Spanned<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct MunicipalityFile {
+    pub(super) number: Spanned<String>,
+    pub(super) fi: Spanned<String>,
+    pub(super) sv: Spanned<String>,
+    pub(super) languages: Vec<Spanned<String>>,
+    pub(super) county: Spanned<String>,
+    #[serde(default)]
+    pub(super) sami_homeland: bool,
 }

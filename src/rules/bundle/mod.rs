@@ -20,8 +20,8 @@ mod source;
 pub use error::{BundleError, BundleErrors};
 pub(crate) use model::Condition;
 pub use model::{
-    AgeBands, Concept, Entry, Exemption, FactKind, FactSpec, Family, Goal, ImpactSpec, Plan,
-    Question, Rule,
+    AgeBands, Concept, County, Entry, Exemption, FactKind, FactSpec, Family, Goal, ImpactSpec,
+    Municipality, Plan, Question, Rule,
 };
 pub use source::{BundleSource, DirSource, MemorySource};
 
@@ -61,8 +61,14 @@ pub struct Bundle {
     pub exemptions: Vec<Exemption>,
     /// Open questions.
     pub questions: Vec<Question>,
-    /// Welfare plans by tenant.
+    /// Every municipality by number: the tenants.
+    pub municipalities: BTreeMap<String, Municipality>,
+    /// The year of the municipality classification the register follows.
+    pub register_year: u32,
+    /// Municipalities' own welfare plans by tenant.
     pub plans: BTreeMap<String, Plan>,
+    /// The national baseline plan, for municipalities without their own.
+    pub baseline: Plan,
     /// UI strings for renderings.
     pub strings: BTreeMap<String, Localized>,
     /// Rendering templates by file name (`assessment.html.j2` …).
@@ -138,13 +144,15 @@ impl Vocabulary for Bundle {
     fn strings(&self) -> &BTreeMap<String, Localized> {
         &self.strings
     }
-
-    fn municipality(&self, tenant: &str) -> Option<&Localized> {
-        self.plans.get(tenant).map(|p| &p.municipality)
-    }
 }
 
 impl Bundle {
+    /// The welfare plan a municipality is assessed against: its own, else
+    /// the national baseline.
+    pub fn plan_for(&self, tenant: &str) -> &Plan {
+        self.plans.get(tenant).unwrap_or(&self.baseline)
+    }
+
     /// Evidence for a family is evidence for any of its members: a rule's
     /// or exemption's evidence concepts name members only.
     fn expand_family_evidence(&mut self) {

@@ -2,9 +2,8 @@
 //! rules, exemptions, questions and plans.
 
 use super::Compiled;
-use crate::domain::{
-    Direction, Horizon, Indicator, Language, Likelihood, Localized, Magnitude, Verdict,
-};
+pub use crate::domain::{County, Municipality};
+use crate::domain::{Direction, Horizon, Indicator, Likelihood, Localized, Magnitude, Verdict};
 use crate::rules::input::ConceptList;
 
 /// A determinant, population group or assessment kind.
@@ -247,12 +246,9 @@ pub struct Goal {
 )]
 pub struct Plan {
     pub id: String,
-    /// Municipality number.
-    pub tenant: String,
-    /// Municipality name.
-    pub municipality: Localized,
-    /// Official languages of the municipality.
-    pub languages: Vec<Language>,
+    /// The municipality whose plan it is; `None` for the national baseline,
+    /// the plan of every municipality without its own.
+    pub tenant: Option<String>,
     pub title: Localized,
     pub period: String,
     pub goals: Vec<Goal>,

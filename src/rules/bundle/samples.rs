@@ -7,12 +7,12 @@
 //! (an unknown filter, a missing string) before any request does.
 
 use super::{Bundle, Plan};
-use crate::domain::Place;
 use crate::domain::{
     AlternativeAssessment, Assessment, BundleRef, Direction, Evidence, ExemptionHit, GoalAlignment,
     GoalVerdict, Horizon, Impact, Language, Likelihood, Localized, Magnitude, OpenQuestion,
     PlanRef, RequiredAssessment, Screening, ScreeningReason, Verdict,
 };
+use crate::domain::{County, Municipality, Place};
 
 fn text(s: &str) -> Localized {
     Localized {
@@ -131,13 +131,37 @@ fn alternatives(bundle: &Bundle) -> Vec<AlternativeAssessment> {
     ]
 }
 
+/// A sample of a municipality with a plan of its own when the bundle has
+/// one, else of the first municipality with the national baseline.
 fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
-    let (tenant, plan) = bundle
+    let tenant = bundle
         .plans
-        .iter()
+        .keys()
         .next()
-        .map(|(t, p)| (t.clone(), Some(p)))
+        .or_else(|| bundle.municipalities.keys().next())
+        .cloned()
         .unwrap_or_default();
+    with_plan(bundle, verdict, &tenant)
+}
+
+fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
+    let plan = Some(bundle.plan_for(tenant));
+    let municipality = bundle
+        .municipalities
+        .get(tenant)
+        .cloned()
+        .unwrap_or_else(|| Municipality {
+            number: tenant.to_string(),
+            name: text("Sample municipality"),
+            languages: vec![Language::Fi, Language::Sv],
+            county: County {
+                id: "sample".into(),
+                code: "00".into(),
+                name: text("Sample county"),
+            },
+            sami_homeland: true,
+        });
+    let tenant = tenant.to_string();
     Assessment {
         id: "sample".into(),
         created_at: time::OffsetDateTime::UNIX_EPOCH,
@@ -186,10 +210,12 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
         zero_option_described: true,
         alternatives: alternatives(bundle),
         concepts: Vec::new(),
+        municipality,
         plan: PlanRef {
             id: plan.map(|p| p.id.clone()).unwrap_or_default(),
             title: plan.map(|p| p.title.clone()).unwrap_or_default(),
             period: plan.map(|p| p.period.clone()).unwrap_or_default(),
+            national_baseline: plan.is_some_and(|p| p.tenant.is_none()),
         },
     }
 }
@@ -197,6 +223,13 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
 /// Assessments that together reach every branch of the default templates.
 pub(crate) fn samples(bundle: &Bundle) -> Vec<Assessment> {
     let full = assessment(bundle, Verdict::Required);
+    // a municipality without a plan of its own, assessed against the
+    // national baseline
+    let without_plan = bundle
+        .municipalities
+        .keys()
+        .find(|t| !bundle.plans.contains_key(*t))
+        .map(|t| with_plan(bundle, Verdict::Recommended, t));
     let mut recommended = assessment(bundle, Verdict::Recommended);
     recommended.zero_option_described = false;
     recommended.alternatives.clear();
@@ -223,5 +256,7 @@ pub(crate) fn samples(bundle: &Bundle) -> Vec<Assessment> {
     }
     let mut recommended_empty = recommended.clone();
     recommended_empty.impacts.clear();
-    vec![full, recommended, recommended_empty, exempt, empty]
+    let mut all = vec![full, recommended, recommended_empty, exempt, empty];
+    all.extend(without_plan);
+    all
 }

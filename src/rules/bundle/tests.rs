@@ -34,6 +34,127 @@ fn the_default_bundle_loads() {
         b.plans.keys().cloned().collect::<Vec<_>>(),
         vec!["091", "167"]
     );
+    assert_eq!(b.baseline.id, "national-baseline");
+    assert_eq!(b.municipalities.len(), 308);
+    let lapua = &b.municipalities["408"];
+    assert_eq!(
+        (lapua.name.fi.as_str(), lapua.name.sv.as_str()),
+        ("Lapua", "Lappo")
+    );
+    assert_eq!(lapua.county.id, "etela-pohjanmaa");
+    assert_eq!(b.plan_for("408").id, "national-baseline");
+    assert_eq!(b.plan_for("091").id, "helsinki-2022-2025");
+}
+
+#[test]
+fn the_register_knows_languages_counties_and_the_sami_homeland() {
+    let b = Bundle::load(&default_with(&[])).expect("loads");
+    let m = |n: &str| &b.municipalities[n];
+    assert_eq!(m("091").languages, vec![Language::Fi, Language::Sv]);
+    assert_eq!(m("905").languages, vec![Language::Fi, Language::Sv]);
+    assert_eq!(m("599").languages, vec![Language::Sv, Language::Fi]);
+    assert_eq!(m("478").languages, vec![Language::Sv]);
+    assert_eq!(
+        m("478").name.en,
+        "Mariehamn",
+        "English uses the majority language"
+    );
+    assert!(m("890").sami_homeland && !m("408").sami_homeland);
+    assert_eq!(m("491").county.id, "etela-savo");
+    assert_eq!(m("167").county.id, "pohjois-karjala");
+    let mut counties = BTreeSet::new();
+    for m in b.municipalities.values() {
+        counties.insert(m.county.id.as_str());
+        assert!(
+            !m.name.fi.is_empty() && !m.name.sv.is_empty(),
+            "{}",
+            m.number
+        );
+    }
+    // 21 wellbeing services counties, Helsinki and Åland
+    assert_eq!(counties.len(), 23);
+    assert_eq!(
+        b.municipalities.values().filter(|m| m.bilingual()).count(),
+        33
+    );
+}
+
+const REGISTER_HEAD: &str =
+    "year: 2026\ncounties:\n  - {id: c, code: \"01\", fi: C, sv: C}\nmunicipalities:\n";
+
+#[test]
+fn rejects_a_broken_register() {
+    let text = format!(
+        "{REGISTER_HEAD}  - {{number: \"091\", fi: Helsinki, sv: Helsingfors, languages: [fi, sv], county: c}}\n  - {{number: \"167\", fi: Joensuu, sv: Joensuu, languages: [fi], county: c}}\n  - {{number: \"12\", fi: A, sv: A, languages: [fi], county: c}}\n  - {{number: \"167\", fi: B, sv: \"\", languages: [de], county: x}}\n  - {{number: \"200\", fi: C, sv: C, languages: [], county: c}}\n"
+    );
+    let errs = errors(&[("municipalities.yaml", &text)]);
+    assert_eq!(
+        errs,
+        vec![
+            "municipalities.yaml:7: municipality number `12` is not three digits; write it as Statistics Finland does, such as \"091\" (quoted)",
+            "municipalities.yaml:8: municipality 167 has no Swedish name",
+            "municipalities.yaml:8: `de` is not an official language of municipality 167; list fi and sv, each once, the majority language first",
+            "municipalities.yaml:8: municipality 167 names unknown county `x`; use one of the ids under counties: (c)",
+            "municipalities.yaml:9: municipality 200 has no official language; write [fi], [sv], [fi, sv] or [sv, fi]",
+        ]
+    );
+}
+
+#[test]
+fn a_bundle_needs_the_register_and_a_national_baseline() {
+    let b = default_with(&[]);
+    let without = |path: &str| {
+        let mut files = b.files.clone();
+        files.retain(|(p, _)| p != path);
+        match Bundle::load(&MemorySource { files }) {
+            Ok(_) => Vec::new(),
+            Err(e) => e.0.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        }
+    };
+    let errs = without("municipalities.yaml");
+    assert!(
+        errs.iter()
+            .any(|e| e.starts_with("municipalities.yaml: missing; a bundle needs the register")),
+        "{errs:?}"
+    );
+    assert_eq!(
+        without("plans/000-national-baseline.yaml"),
+        vec![
+            "plans/: no national baseline plan; add a plan file with `national_baseline: true` and no tenant: municipalities without a plan of their own are assessed against it"
+        ]
+    );
+}
+
+#[test]
+fn rejects_plans_for_unknown_tenants_and_a_second_baseline() {
+    let plan = |head: &str| {
+        format!("id: x\n{head}title: {{fi: a, sv: b, en: c}}\nperiod: \"2025–2029\"\ngoals: []\n")
+    };
+    assert_eq!(
+        errors(&[("plans/999.yaml", &plan("tenant: \"999\"\n"))]),
+        vec![
+            "plans/999.yaml:2: tenant `999` is not in municipalities.yaml; use the number of a municipality listed there"
+        ]
+    );
+    assert_eq!(
+        errors(&[("plans/n2.yaml", &plan("national_baseline: true\n"))]),
+        vec!["plans/n2.yaml:1: a second national baseline plan; keep one"]
+    );
+    assert_eq!(
+        errors(&[(
+            "plans/both.yaml",
+            &plan("tenant: \"408\"\nnational_baseline: true\n")
+        )]),
+        vec![
+            "plans/both.yaml:2: a national baseline plan belongs to no tenant; remove `tenant` or `national_baseline`"
+        ]
+    );
+    assert_eq!(
+        errors(&[("plans/none.yaml", &plan(""))]),
+        vec![
+            "plans/none.yaml:1: no tenant; give the municipality number (`tenant: \"091\"`) or mark the plan `national_baseline: true`"
+        ]
+    );
 }
 
 #[test]
@@ -230,10 +351,10 @@ fn rules_are_in_force_between_their_dates() {
 
 #[test]
 fn rejects_a_plan_goal_without_indicators() {
-    let text = "id: x\ntenant: \"276\"\nmunicipality: {fi: K, sv: K, en: K}\nlanguages: [fi]\ntitle: {fi: a, sv: b, en: c}\nperiod: \"2025–2029\"\ngoals:\n  - id: g1\n    title: {fi: a, sv: b, en: c}\n    focus_area: {fi: a, sv: b, en: c}\n    determinants: [housing]\n    indicators: []\n";
+    let text = "id: x\ntenant: \"276\"\ntitle: {fi: a, sv: b, en: c}\nperiod: \"2025–2029\"\ngoals:\n  - id: g1\n    title: {fi: a, sv: b, en: c}\n    focus_area: {fi: a, sv: b, en: c}\n    determinants: [housing]\n    indicators: []\n";
     let errs = errors(&[("plans/276.yaml", text)]);
     assert_eq!(
         errs,
-        vec!["plans/276.yaml:8: goal `g1` needs at least one Sotkanet indicator".to_string()]
+        vec!["plans/276.yaml:6: goal `g1` needs at least one Sotkanet indicator".to_string()]
     );
 }

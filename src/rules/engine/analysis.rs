@@ -183,8 +183,12 @@ impl<'a> Analysed<'a> {
         let d = draft.draft;
         let class: Vec<&str> = d.classification_code.split_whitespace().collect();
         let s = &self.subject;
+        let m = draft.municipality;
         DraftInput {
             tenant: d.tenant.clone(),
+            official_languages: m.languages.iter().map(|l| l.code().to_string()).collect(),
+            bilingual: m.bilingual(),
+            sami_homeland: m.sami_homeland,
             organ: d.organ.clone(),
             language: draft.language.code().to_string(),
             title: s.title.to_string(),

@@ -178,10 +178,12 @@ pub fn assess(
         zero_option_described: draft.zero_option(),
         alternatives,
         concepts: concept_hits(bundle, &analysed),
+        municipality: draft.municipality.clone(),
         plan: PlanRef {
             id: draft.plan.id.clone(),
             title: draft.plan.title.clone(),
             period: draft.plan.period.clone(),
+            national_baseline: draft.plan.tenant.is_none(),
         },
     })
 }
@@ -221,6 +223,9 @@ mod tests {
         let [concepts, title_concepts, proposal_concepts, core_concepts] = lists;
         let plain = DraftInput {
             tenant: "091".into(),
+            official_languages: vec!["fi".into(), "sv".into()],
+            bilingual: true,
+            sami_homeland: false,
             organ: String::new(),
             language: language.into(),
             title: String::new(),

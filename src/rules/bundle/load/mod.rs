@@ -1,10 +1,12 @@
 //! Reading a bundle's files into a [`Bundle`], one step per file kind, each
 //! returning a typed part: `meta` (bundle.yaml), `taxonomy`, `lexicon`,
-//! `questions`, `rules`, `screening`, `plans` and `templates`. Every problem is collected with its file, line and kind
+//! `questions`, `rules`, `screening`, `municipalities`, `plans` and
+//! `templates`. Every problem is collected with its file, line and kind
 //! before loading fails, so an administrator sees them all at once.
 
 mod lexicon;
 mod meta;
+mod municipalities;
 mod plans;
 mod questions;
 mod rules;
@@ -95,13 +97,16 @@ impl Loader {
         };
         let rules = self.rules(files.under("rules/"), &known, &schemas);
         let exemptions = self.screening(files.get("screening.yaml"), &known, &schemas);
-        let plans = self.plans(files.under("plans/"), &known);
+        let register = self.municipalities(files.get("municipalities.yaml"));
+        let plans = self.plans(files.under("plans/"), &known, &register.municipalities);
         let templates = self.templates(&files);
 
         if !self.errors.is_empty() {
             return Err(BundleErrors(self.errors));
         }
-        let (Some(meta), Some(renderer)) = (meta, templates.renderer) else {
+        let (Some(meta), Some(renderer), Some(baseline)) =
+            (meta, templates.renderer, plans.baseline)
+        else {
             return Err(BundleErrors(vec![BundleError::new(
                 Kind::Format,
                 "bundle.yaml",
@@ -124,7 +129,10 @@ impl Loader {
             rules,
             exemptions,
             questions,
-            plans,
+            municipalities: register.municipalities,
+            register_year: register.year,
+            plans: plans.own,
+            baseline,
             strings: templates.strings,
             templates: templates.templates,
             names: known.ids,

@@ -1,69 +1,101 @@
-//! `plans/*.yaml`: one welfare plan per municipality, with goals,
-//! measures and Sotkanet indicators.
+//! `plans/*.yaml`: one welfare plan per municipality that has its own, and
+//! the national baseline for the others, with goals, measures and Sotkanet
+//! indicators.
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use super::municipalities::is_municipality_number;
 use super::{Kind, Known, Loader};
-use crate::domain::{Indicator, Language};
+use crate::domain::Indicator;
 use crate::rules::bundle::format::{GoalFile, PlanFile, line_of};
-use crate::rules::bundle::model::{Goal, Plan};
+use crate::rules::bundle::model::{Goal, Municipality, Plan};
+
+/// The plans of a bundle: each municipality's own, and the national
+/// baseline for the others.
+pub(super) struct Plans {
+    pub(super) own: BTreeMap<String, Plan>,
+    pub(super) baseline: Option<Plan>,
+}
 
 impl Loader {
     pub(super) fn plans<'a>(
         &mut self,
         files: impl Iterator<Item = (&'a str, &'a str)>,
         known: &Known,
-    ) -> BTreeMap<String, Plan> {
-        let mut plans = BTreeMap::new();
+        municipalities: &BTreeMap<String, Municipality>,
+    ) -> Plans {
+        let mut plans = Plans {
+            own: BTreeMap::new(),
+            baseline: None,
+        };
         for (file, text) in files {
             let Some(p) = self.parse::<PlanFile>(file, text) else {
                 continue;
             };
-            let plan = self.plan(file, p, known);
-            if plans.contains_key(&plan.tenant) {
-                self.err(
+            let line = line_of(&p.id);
+            let Some(plan) = self.plan(file, p, known, municipalities) else {
+                continue;
+            };
+            match &plan.tenant {
+                None if plans.baseline.is_some() => self.err(
                     Kind::Duplicate,
                     file,
-                    0,
-                    format!(
-                        "a second plan for tenant `{}`; keep one plan per municipality",
-                        plan.tenant
-                    ),
-                );
-            } else {
-                plans.insert(plan.tenant.clone(), plan);
+                    line,
+                    "a second national baseline plan; keep one",
+                ),
+                None => plans.baseline = Some(plan),
+                Some(tenant) if plans.own.contains_key(tenant) => self.err(
+                    Kind::Duplicate,
+                    file,
+                    line,
+                    format!("a second plan for tenant `{tenant}`; keep one plan per municipality"),
+                ),
+                Some(tenant) => {
+                    plans.own.insert(tenant.clone(), plan);
+                }
             }
         }
-        if plans.is_empty() {
+        if plans.baseline.is_none() {
             self.err(
                 Kind::Missing,
                 "plans/",
                 0,
-                "no welfare plans; add at least one plan file under plans/",
+                "no national baseline plan; add a plan file with `national_baseline: true` \
+                 and no tenant: municipalities without a plan of their own are assessed against it",
             );
         }
         plans
     }
 
-    fn plan(&mut self, file: &str, p: PlanFile, known: &Known) -> Plan {
-        let tenant = p.tenant.as_str().to_string();
-        if tenant.len() != 3 || !tenant.chars().all(|c| c.is_ascii_digit()) {
-            self.err(Kind::Invalid, file, line_of(&p.tenant), format!("tenant `{tenant}` is not a municipality number; write three digits such as \"091\" (quoted)"));
-        }
-        self.check_text(file, &p.municipality, "the municipality name");
-        self.check_text(file, &p.title, "the plan title");
-        let mut languages = Vec::new();
-        for l in &p.languages {
-            match Language::parse(l.as_str()) {
-                Some(lang @ (Language::Fi | Language::Sv)) => languages.push(lang),
-                _ => self.err(
-                    Kind::Invalid,
-                    file,
-                    line_of(l),
-                    format!("`{}` is not a municipal language; use fi or sv", l.as_str()),
-                ),
+    fn plan(
+        &mut self,
+        file: &str,
+        p: PlanFile,
+        known: &Known,
+        municipalities: &BTreeMap<String, Municipality>,
+    ) -> Option<Plan> {
+        let line = line_of(&p.id);
+        let tenant = match (&p.tenant, p.national_baseline) {
+            (Some(t), false) => {
+                let tenant = t.as_str().to_string();
+                if !is_municipality_number(&tenant) {
+                    self.err(Kind::Invalid, file, line_of(t), format!("tenant `{tenant}` is not a municipality number; write three digits such as \"091\" (quoted)"));
+                } else if !municipalities.is_empty() && !municipalities.contains_key(&tenant) {
+                    self.err(Kind::Unknown, file, line_of(t), format!("tenant `{tenant}` is not in municipalities.yaml; use the number of a municipality listed there"));
+                }
+                Some(tenant)
             }
-        }
+            (None, true) => None,
+            (Some(t), true) => {
+                self.err(Kind::Invalid, file, line_of(t), "a national baseline plan belongs to no tenant; remove `tenant` or `national_baseline`");
+                return None;
+            }
+            (None, false) => {
+                self.err(Kind::Missing, file, line, "no tenant; give the municipality number (`tenant: \"091\"`) or mark the plan `national_baseline: true`");
+                return None;
+            }
+        };
+        self.check_text(file, &p.title, "the plan title");
         let mut seen = BTreeSet::new();
         let goals = p
             .goals
@@ -73,15 +105,13 @@ impl Loader {
                 self.goal(file, g, known)
             })
             .collect();
-        Plan {
+        Some(Plan {
             id: p.id.as_str().to_string(),
             tenant,
-            municipality: (*p.municipality).clone(),
-            languages,
             title: (*p.title).clone(),
             period: p.period,
             goals,
-        }
+        })
     }
 
     fn goal(&mut self, file: &str, g: GoalFile, known: &Known) -> Goal {
@@ -114,6 +144,17 @@ impl Loader {
                     format!(
                         "indicator direction `{}` is neither increase nor decrease",
                         i.direction.as_str()
+                    ),
+                );
+            }
+            if i.baseline.is_some() != i.baseline_year.is_some() {
+                self.err(
+                    Kind::Missing,
+                    file,
+                    line_of(&i.sotkanet_id),
+                    format!(
+                        "indicator {} gives a baseline without its year or a year without a baseline; give both or neither",
+                        *i.sotkanet_id
                     ),
                 );
             }
