@@ -280,10 +280,11 @@ pub fn check_rules(dir: &Path) -> i32 {
 /// What `eva eval` is asked to do.
 #[derive(Debug, Clone)]
 pub struct EvalRun {
-    /// The labels file.
-    pub labels: PathBuf,
-    /// The corpus the labels refer to.
-    pub corpus: PathBuf,
+    /// The labels files; empty means both corpora's default labels.
+    pub labels: Vec<PathBuf>,
+    /// The corpus of each labels file, in the same order; empty means the
+    /// default corpus of each default labels file.
+    pub corpus: Vec<PathBuf>,
     /// One split, or both when `None`.
     pub split: Option<crate::eval::Split>,
     /// JSON instead of tables.
@@ -299,6 +300,16 @@ pub struct EvalRun {
 /// Why `eva eval` could not report.
 #[derive(Debug, thiserror::Error)]
 pub enum EvalRunError {
+    /// Labels files and corpora do not pair up.
+    #[error(
+        "{labels} labels file(s) and {corpora} corpus file(s): give one `--corpus` for each labels file, in the same order, or neither for both default corpora"
+    )]
+    Pairs {
+        /// Labels files given.
+        labels: usize,
+        /// Corpora given.
+        corpora: usize,
+    },
     /// The bundle did not load.
     #[error(transparent)]
     Bundle(#[from] crate::rules::BundleErrors),
@@ -318,15 +329,34 @@ pub enum EvalRunError {
 pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
     use crate::eval::{Split, Targets, evaluate, read_corpus, read_labels, write_table};
     let bundle = Bundle::load(&DirSource::new(&run.rules))?;
-    let labels = read_labels(&run.labels, &bundle)?;
-    let corpus = read_corpus(&run.corpus)?;
+    let pairs = eval_pairs(run)?;
     let splits = match run.split {
         Some(s) => vec![s],
         None => vec![Split::Tune, Split::Test],
     };
     let mut reports = Vec::new();
-    for s in splits {
-        reports.push(evaluate(&bundle, &labels, &corpus, s)?);
+    let mut all_labels = Vec::new();
+    let mut all_corpus = std::collections::BTreeMap::new();
+    for (labels, corpus) in &pairs {
+        let labels = read_labels(labels, &bundle)?;
+        let docs = read_corpus(corpus)?;
+        let name = corpus
+            .file_stem()
+            .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+        for &s in &splits {
+            let mut r = evaluate(&bundle, &labels, &docs, s)?;
+            r.corpus.clone_from(&name);
+            reports.push(r);
+        }
+        all_labels.extend(labels);
+        all_corpus.extend(docs);
+    }
+    if pairs.len() > 1 {
+        for &s in &splits {
+            let mut r = evaluate(&bundle, &all_labels, &all_corpus, s)?;
+            r.corpus = "all".into();
+            reports.push(r);
+        }
     }
     if run.json {
         serde_json::to_writer_pretty(&mut *out, &reports).map_err(EvalRunError::Json)?;
@@ -336,13 +366,42 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
             write_table(out, r, run.worst).map_err(EvalRunError::Write)?;
         }
     }
-    let misses: Vec<String> = reports
-        .iter()
-        .filter(|r| r.split == Split::Test)
-        .flat_map(|r| r.misses(&Targets::default()))
-        .collect();
-    for m in &misses {
-        eprintln!("target missed on the held-out split: {m}");
+    let mut missed = false;
+    for r in reports.iter().filter(|r| r.split == Split::Test) {
+        for m in r.misses(&Targets::default()) {
+            missed = true;
+            if r.corpus.is_empty() {
+                eprintln!("target missed on the held-out split: {m}");
+            } else {
+                eprintln!("target missed on the held-out split of `{}`: {m}", r.corpus);
+            }
+        }
     }
-    Ok(i32::from(run.check && !misses.is_empty()))
+    Ok(i32::from(run.check && missed))
+}
+
+/// The labels files and their corpora, paired in order.
+fn eval_pairs(run: &EvalRun) -> Result<Vec<(PathBuf, PathBuf)>, EvalRunError> {
+    use crate::eval::{CORPUS_PATH, LAPUA_CORPUS_PATH};
+    if run.labels.is_empty() && run.corpus.is_empty() {
+        return Ok(vec![
+            ("tests/eval/labels.yaml".into(), CORPUS_PATH.into()),
+            (
+                "tests/eval/lapua-labels.yaml".into(),
+                LAPUA_CORPUS_PATH.into(),
+            ),
+        ]);
+    }
+    if run.labels.len() != run.corpus.len() {
+        return Err(EvalRunError::Pairs {
+            labels: run.labels.len(),
+            corpora: run.corpus.len(),
+        });
+    }
+    Ok(run
+        .labels
+        .iter()
+        .cloned()
+        .zip(run.corpus.iter().cloned())
+        .collect())
 }

@@ -56,12 +56,13 @@ enum Command {
     /// Evaluate the bundle on labelled corpus documents: screening accuracy,
     /// determinant and group precision, recall and F1, the worst documents.
     Eval {
-        /// Labels file (YAML).
-        #[arg(default_value = "tests/eval/labels.yaml")]
-        labels: PathBuf,
-        /// The corpus.
-        #[arg(long, default_value = eva::eval::CORPUS_PATH)]
-        corpus: PathBuf,
+        /// Labels files (YAML) [default: the Helsinki and the Lapua/Mikkeli
+        /// labels under tests/eval/].
+        labels: Vec<PathBuf>,
+        /// The corpus of each labels file, in the same order (repeat the
+        /// option) [default: the corpora of the default labels].
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
         /// Only this split [default: both].
         #[arg(long, value_enum)]
         split: Option<eva::eval::Split>,

@@ -21,6 +21,9 @@ use crate::domain::Verdict;
 
 /// Where the Helsinki corpus lies, relative to the repository root.
 pub const CORPUS_PATH: &str = "../shared/data/helsinki-ahjo-2021.jsonl";
+
+/// The municipality of the Helsinki corpus, whose items name none.
+const HELSINKI: &str = "091";
 use crate::rules::{Bundle, Limits};
 
 /// Which part of the labels to evaluate.
@@ -228,6 +231,9 @@ pub struct DocResult {
     reason = "the names say what each is; a comment would only repeat them"
 )]
 pub struct Report {
+    /// The corpus: its file's name without extension, or `all` for the
+    /// corpora together; empty until the caller names it.
+    pub corpus: String,
     /// The split.
     pub split: Split,
     /// Documents evaluated.
@@ -329,7 +335,10 @@ pub fn evaluate(
                 message: format!("document `{}` is not in the corpus", label.id),
             });
         };
-        let draft = corpus_draft(doc, "091");
+        // an item is assessed as its own municipality's; the Helsinki
+        // corpus names none
+        let tenant = doc.municipality.as_deref().unwrap_or(HELSINKI);
+        let draft = corpus_draft(doc, tenant);
         let a = crate::rules::assess(
             bundle,
             &draft,
@@ -406,6 +415,7 @@ pub fn evaluate(
     }
     results.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.id.cmp(&b.id)));
     Ok(Report {
+        corpus: String::new(),
         split,
         documents: results.len(),
         screening,
@@ -419,7 +429,15 @@ pub fn evaluate(
 
 /// Writes a report as a table for people.
 pub fn write_table(out: &mut impl std::io::Write, r: &Report, worst: usize) -> std::io::Result<()> {
-    writeln!(out, "== split `{}`: {} documents", r.split, r.documents)?;
+    if r.corpus.is_empty() {
+        writeln!(out, "== split `{}`: {} documents", r.split, r.documents)?;
+    } else {
+        writeln!(
+            out,
+            "== corpus `{}`, split `{}`: {} documents",
+            r.corpus, r.split, r.documents
+        )?;
+    }
     writeln!(
         out,
         "screening accuracy {:.3}; REQUIRED screened NOT_NEEDED: {}",

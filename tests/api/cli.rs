@@ -334,7 +334,10 @@ fn eval_reports_tables_and_json_and_check_fails_on_missed_targets() {
     let out = run(&labels, &corpus, &["--split", "test", "--check"]);
     succeeded(&out);
     let table = String::from_utf8_lossy(&out.stdout);
-    assert!(table.contains("== split `test`: 1 documents"), "{table}");
+    assert!(
+        table.contains("== corpus `corpus`, split `test`: 1 documents"),
+        "{table}"
+    );
     assert!(table.contains("screening accuracy 1.000"), "{table}");
 
     // labelled REQUIRED: the dangerous error, shown in table and JSON
@@ -432,4 +435,58 @@ fn eval_and_assess_stop_quietly_when_the_reader_goes_away() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+}
+
+#[test]
+fn eval_reports_each_corpus_and_the_corpora_together() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let (a, b) = (dir.path().join("a"), dir.path().join("b"));
+    std::fs::create_dir_all(&a).expect("dir");
+    std::fs::create_dir_all(&b).expect("dir");
+    let labelled = "screening: not_needed\n    determinants: []\n    groups: []";
+    let (labels_a, corpus_a) = eval_fixture(&a, labelled);
+    let (labels_b, corpus_b) = eval_fixture(&b, labelled);
+    // the second corpus's item has an id of its own
+    for path in [&labels_b, &corpus_b] {
+        let text = std::fs::read_to_string(path).expect("read");
+        std::fs::write(path, text.replace("M1", "M2")).expect("write");
+    }
+    let corpus_b2 = b.join("other.jsonl");
+    std::fs::rename(&corpus_b, &corpus_b2).expect("rename");
+    let out = eva()
+        .arg("eval")
+        .args([&labels_a, &labels_b])
+        .arg("--corpus")
+        .arg(&corpus_a)
+        .arg("--corpus")
+        .arg(&corpus_b2)
+        .args(["--split", "test", "--check"])
+        .output()
+        .expect("runs");
+    succeeded(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "== corpus `corpus`, split `test`: 1 documents",
+        "== corpus `other`, split `test`: 1 documents",
+        "== corpus `all`, split `test`: 2 documents",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+
+    // a labels file without its corpus is refused, saying how to pair them
+    let out = eva()
+        .arg("eval")
+        .args([&labels_a, &labels_b])
+        .arg("--corpus")
+        .arg(&corpus_a)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(
+            "2 labels file(s) and 1 corpus file(s): give one `--corpus` for each labels file"
+        ),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
