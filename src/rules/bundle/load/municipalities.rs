@@ -4,6 +4,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use marked_yaml::Spanned;
+
 use super::{Kind, Loader};
 use crate::domain::{Language, Localized};
 use crate::rules::bundle::format::{MunicipalitiesFile, line_of};
@@ -46,16 +48,7 @@ impl Loader {
         let mut counties = BTreeMap::new();
         for c in file.counties {
             let id = c.id.as_str().to_string();
-            for (name, what) in [(&c.fi, "Finnish"), (&c.sv, "Swedish")] {
-                if name.trim().is_empty() {
-                    self.err(
-                        Kind::Missing,
-                        FILE,
-                        line_of(name),
-                        format!("county `{id}` has no {what} name"),
-                    );
-                }
-            }
+            self.check_names(&c.fi, &c.sv, &format!("county `{id}`"));
             let county = County {
                 id: id.clone(),
                 code: c.code.as_str().to_string(),
@@ -88,16 +81,7 @@ impl Loader {
                     ),
                 );
             }
-            for (name, what) in [(&m.fi, "Finnish"), (&m.sv, "Swedish")] {
-                if name.trim().is_empty() {
-                    self.err(
-                        Kind::Missing,
-                        FILE,
-                        line_of(name),
-                        format!("municipality {number} has no {what} name"),
-                    );
-                }
-            }
+            self.check_names(&m.fi, &m.sv, &format!("municipality {number}"));
             let mut languages = Vec::new();
             for l in &m.languages {
                 match Language::parse(l.as_str()) {
@@ -176,5 +160,19 @@ impl Loader {
             );
         }
         register
+    }
+
+    /// A Finnish and a Swedish name, both given.
+    fn check_names(&mut self, fi: &Spanned<String>, sv: &Spanned<String>, whose: &str) {
+        for (name, what) in [(fi, "Finnish"), (sv, "Swedish")] {
+            if name.trim().is_empty() {
+                self.err(
+                    Kind::Missing,
+                    FILE,
+                    line_of(name),
+                    format!("{whose} has no {what} name"),
+                );
+            }
+        }
     }
 }
