@@ -327,7 +327,7 @@ pub enum EvalRunError {
 /// Runs `eva eval`, writing the report to `out`; returns the exit code (1
 /// when `check` is asked and the held-out split misses a target).
 pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
-    use crate::eval::{Split, Targets, evaluate, read_corpus, read_labels, write_table};
+    use crate::eval::{Split, Targets, read_corpus, read_labels, score, summarise, write_table};
     let bundle = Bundle::load(&DirSource::new(&run.rules))?;
     let pairs = eval_pairs(run)?;
     let splits = match run.split {
@@ -335,25 +335,25 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
         None => vec![Split::Tune, Split::Test],
     };
     let mut reports = Vec::new();
-    let mut all_labels = Vec::new();
-    let mut all_corpus = std::collections::BTreeMap::new();
+    // every corpus's assessed documents per split, for the corpora together
+    let mut together: Vec<Vec<crate::eval::Scored>> = vec![Vec::new(); splits.len()];
     for (labels, corpus) in &pairs {
         let labels = read_labels(labels, &bundle)?;
         let docs = read_corpus(corpus)?;
         let name = corpus
             .file_stem()
             .map_or_else(String::new, |s| s.to_string_lossy().into_owned());
-        for &s in &splits {
-            let mut r = evaluate(&bundle, &labels, &docs, s)?;
+        for (&split, all) in splits.iter().zip(&mut together) {
+            let scored = score(&bundle, &labels, &docs, split)?;
+            let mut r = summarise(split, &scored);
             r.corpus.clone_from(&name);
             reports.push(r);
+            all.extend(scored);
         }
-        all_labels.extend(labels);
-        all_corpus.extend(docs);
     }
     if pairs.len() > 1 {
-        for &s in &splits {
-            let mut r = evaluate(&bundle, &all_labels, &all_corpus, s)?;
+        for (&split, all) in splits.iter().zip(&together) {
+            let mut r = summarise(split, all);
             r.corpus = "all".into();
             reports.push(r);
         }

@@ -129,7 +129,7 @@ impl Service {
 /// own, and in a bilingual municipality its other official language, so
 /// that the assessment can go to the minutes in both (Kielilaki 423/2003
 /// 29 §).
-pub fn default_languages(assessment: &Assessment) -> Vec<Language> {
+fn default_languages(assessment: &Assessment) -> Vec<Language> {
     let mut languages = vec![assessment.language];
     if assessment.municipality.bilingual() {
         languages.extend(

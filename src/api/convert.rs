@@ -438,7 +438,7 @@ pub fn bundle_info(b: &Bundle, loaded_at: time::OffsetDateTime) -> pb::BundleInf
                 id: p.id.clone(),
                 title: Some(text(&p.title)),
                 period: p.period.clone(),
-                national_baseline: p.tenant.is_none(),
+                national_baseline: p.is_national_baseline(),
             })
             .collect(),
         tenants: b.municipalities.keys().cloned().collect(),

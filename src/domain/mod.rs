@@ -592,6 +592,12 @@ pub struct Municipality {
 }
 
 impl Municipality {
+    /// Whether `number` has the form of a municipality number: three
+    /// digits.
+    pub fn is_number(number: &str) -> bool {
+        number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit())
+    }
+
     /// Whether it has two official languages.
     pub fn bilingual(&self) -> bool {
         self.languages.len() > 1

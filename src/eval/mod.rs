@@ -314,6 +314,20 @@ impl Report {
 const BOOTSTRAP_RESAMPLES: usize = 2000;
 const BOOTSTRAP_SEED: u64 = 2026;
 
+/// One labelled document as the bundle assessed it: what a report is
+/// made of, so that reports of several corpora can be summed without
+/// assessing again.
+#[derive(Debug, Clone)]
+pub struct Scored {
+    label: Label,
+    title: String,
+    predicted: Verdict,
+    determinants: BTreeSet<String>,
+    groups: BTreeSet<String>,
+    bad_evidence: usize,
+    rules: Vec<String>,
+}
+
 /// Assesses the labelled documents of `split` and measures the result.
 pub fn evaluate(
     bundle: &Bundle,
@@ -321,13 +335,18 @@ pub fn evaluate(
     corpus: &BTreeMap<String, CorpusDoc>,
     split: Split,
 ) -> Result<Report, EvalError> {
+    Ok(summarise(split, &score(bundle, labels, corpus, split)?))
+}
+
+/// Assesses the labelled documents of `split`.
+pub fn score(
+    bundle: &Bundle,
+    labels: &[Label],
+    corpus: &BTreeMap<String, CorpusDoc>,
+    split: Split,
+) -> Result<Vec<Scored>, EvalError> {
     let now = time::OffsetDateTime::now_utc();
-    let mut screening = Confusion::default();
-    let mut dets = SetMetrics::default();
-    let mut groups = SetMetrics::default();
-    let mut results = Vec::new();
-    let mut counts = Vec::new();
-    let mut bad_total = 0;
+    let mut scored = Vec::new();
     for label in labels.iter().filter(|l| l.split == split) {
         let Some(doc) = corpus.get(&label.id) else {
             return Err(EvalError::Labels {
@@ -351,38 +370,23 @@ pub fn evaluate(
             line: 0,
             message: format!("`{}` could not be assessed: {e}", label.id),
         })?;
-        let predicted_dets: BTreeSet<String> =
-            a.impacts.iter().map(|i| i.determinant.clone()).collect();
-        let predicted_groups: BTreeSet<String> = a
-            .impacts
-            .iter()
-            .flat_map(|i| i.groups.iter().cloned())
-            .collect();
-        screening.add(label.screening, a.screening.verdict);
-        counts.push(DocCounts {
-            screened_right: label.screening == a.screening.verdict,
-            determinants: dets.add(&label.determinants, &predicted_dets),
-            groups: groups.add(&label.groups, &predicted_groups),
-        });
-        let bad = a
-            .impacts
-            .iter()
-            .filter(|i| i.evidence.is_empty() || !i.evidence.iter().all(|e| e.points_into(&draft)))
-            .count();
-        bad_total += bad;
-        let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
-            a.difference(b).cloned().collect::<Vec<_>>()
-        };
-        let r = DocResult {
-            id: label.id.clone(),
+        scored.push(Scored {
+            label: label.clone(),
             title: doc.title.clone(),
-            expected: label.screening,
             predicted: a.screening.verdict,
-            missed_determinants: diff(&label.determinants, &predicted_dets),
-            extra_determinants: diff(&predicted_dets, &label.determinants),
-            missed_groups: diff(&label.groups, &predicted_groups),
-            extra_groups: diff(&predicted_groups, &label.groups),
-            bad_evidence: bad,
+            determinants: a.impacts.iter().map(|i| i.determinant.clone()).collect(),
+            groups: a
+                .impacts
+                .iter()
+                .flat_map(|i| i.groups.iter().cloned())
+                .collect(),
+            bad_evidence: a
+                .impacts
+                .iter()
+                .filter(|i| {
+                    i.evidence.is_empty() || !i.evidence.iter().all(|e| e.points_into(&draft))
+                })
+                .count(),
             rules: a
                 .screening
                 .reasons
@@ -398,9 +402,45 @@ pub fn evaluate(
                 .collect::<BTreeSet<_>>()
                 .into_iter()
                 .collect(),
+        });
+    }
+    Ok(scored)
+}
+
+/// Measures assessed documents of one split, of one corpus or several.
+pub fn summarise(split: Split, scored: &[Scored]) -> Report {
+    let mut screening = Confusion::default();
+    let mut dets = SetMetrics::default();
+    let mut groups = SetMetrics::default();
+    let mut results = Vec::new();
+    let mut counts = Vec::new();
+    let mut bad_total = 0;
+    for s in scored {
+        let label = &s.label;
+        screening.add(label.screening, s.predicted);
+        counts.push(DocCounts {
+            screened_right: label.screening == s.predicted,
+            determinants: dets.add(&label.determinants, &s.determinants),
+            groups: groups.add(&label.groups, &s.groups),
+        });
+        bad_total += s.bad_evidence;
+        let diff = |a: &BTreeSet<String>, b: &BTreeSet<String>| {
+            a.difference(b).cloned().collect::<Vec<_>>()
+        };
+        let r = DocResult {
+            id: label.id.clone(),
+            title: s.title.clone(),
+            expected: label.screening,
+            predicted: s.predicted,
+            missed_determinants: diff(&label.determinants, &s.determinants),
+            extra_determinants: diff(&s.determinants, &label.determinants),
+            missed_groups: diff(&label.groups, &s.groups),
+            extra_groups: diff(&s.groups, &label.groups),
+            bad_evidence: s.bad_evidence,
+            rules: s.rules.clone(),
             cost: 0,
         };
-        let verdict_cost = match (label.screening, a.screening.verdict) {
+        let verdict_cost = match (label.screening, s.predicted) {
             (x, y) if x == y => 0,
             (Verdict::Required, Verdict::NotNeeded) => 10,
             _ => 4,
@@ -410,11 +450,11 @@ pub fn evaluate(
             + r.extra_determinants.len()
             + r.missed_groups.len()
             + r.extra_groups.len()
-            + bad * 3;
+            + s.bad_evidence * 3;
         results.push(DocResult { cost, ..r });
     }
     results.sort_by(|a, b| b.cost.cmp(&a.cost).then(a.id.cmp(&b.id)));
-    Ok(Report {
+    Report {
         corpus: String::new(),
         split,
         documents: results.len(),
@@ -424,7 +464,7 @@ pub fn evaluate(
         bad_evidence: bad_total,
         intervals: bootstrap(&counts, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
         documents_by_cost: results,
-    })
+    }
 }
 
 /// Writes a report as a table for people.

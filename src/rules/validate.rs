@@ -178,7 +178,7 @@ fn check_tenant(v: &mut Violations, bundle: &Bundle, tenant: &str) {
     if tenant.trim().is_empty() {
         v.add("draft.tenant", format!("is empty; {FIX}"));
     } else if !bundle.municipalities.contains_key(tenant) {
-        let what = if tenant.len() == 3 && tenant.bytes().all(|b| b.is_ascii_digit()) {
+        let what = if Municipality::is_number(tenant) {
             format!(
                 "no Finnish municipality has the number {} in the classification of {}",
                 quoted(tenant),

@@ -5,7 +5,7 @@ use tonic::Code;
 use tonic_types::StatusExt;
 
 use crate::helpers::{
-    TestServer, fixture, one_section_draft, rule_impact, screening_rules, verdict,
+    TestServer, bundle_info, fixture, one_section_draft, rule_impact, screening_rules, verdict,
     with_alternatives,
 };
 
@@ -371,12 +371,8 @@ async fn streams_assessments_in_order_and_stops_at_a_bad_draft() {
 #[tokio::test]
 async fn reports_bundle_info_and_taxonomy() {
     let server = TestServer::start().await;
+    let info = bundle_info(&server).await;
     let mut client = RuleServiceClient::new(server.channel().await);
-    let info = client
-        .get_bundle_info(pb::GetBundleInfoRequest {})
-        .await
-        .expect("info")
-        .into_inner();
     assert_eq!(info.id, "eva-default");
     assert!(info.tenants.iter().any(|t| t == "091") && info.tenants.iter().any(|t| t == "167"));
     assert_eq!(info.digest.len(), 64);

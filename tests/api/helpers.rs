@@ -602,3 +602,12 @@ pub mod raw {
         (status(&trailers).unwrap_or(-1), message(&trailers))
     }
 }
+
+/// What the server at `server` says of its bundle.
+pub async fn bundle_info(server: &TestServer) -> pb::BundleInfo {
+    eva::api::pb::rule_service_client::RuleServiceClient::new(server.channel().await)
+        .get_bundle_info(pb::GetBundleInfoRequest {})
+        .await
+        .expect("bundle info")
+        .into_inner()
+}

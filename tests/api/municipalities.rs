@@ -5,12 +5,11 @@
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::api::pb::rule_service_client::RuleServiceClient;
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TestServer, fixture, request};
+use crate::helpers::{TestServer, bundle_info, fixture, request};
 
 /// The school-closure draft sent by `tenant`, in `language`.
 fn closure(tenant: &str, language: &str) -> pb::DraftDecision {
@@ -38,12 +37,7 @@ fn rendered_languages(r: &pb::AssessResponse) -> Vec<&str> {
 #[tokio::test]
 async fn the_bundle_lists_every_municipality_as_a_tenant() {
     let server = TestServer::start().await;
-    let mut client = RuleServiceClient::new(server.channel().await);
-    let info = client
-        .get_bundle_info(pb::GetBundleInfoRequest {})
-        .await
-        .expect("info")
-        .into_inner();
+    let info = bundle_info(&server).await;
     assert_eq!(info.tenants.len(), 308);
     assert_eq!(info.municipalities.len(), 308);
     assert_eq!(info.register_year, 2026);

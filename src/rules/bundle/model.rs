@@ -253,3 +253,10 @@ pub struct Plan {
     pub period: String,
     pub goals: Vec<Goal>,
 }
+
+impl Plan {
+    /// Whether it is the national baseline rather than a municipality's own.
+    pub fn is_national_baseline(&self) -> bool {
+        self.tenant.is_none()
+    }
+}

@@ -145,7 +145,7 @@ fn assessment(bundle: &Bundle, verdict: Verdict) -> Assessment {
 }
 
 fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
-    let plan = Some(bundle.plan_for(tenant));
+    let plan = bundle.plan_for(tenant);
     let municipality = bundle
         .municipalities
         .get(tenant)
@@ -187,7 +187,7 @@ fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
             exemption: None,
         },
         impacts: impacts(bundle, ""),
-        goals: plan.map(goals).unwrap_or_default(),
+        goals: goals(plan),
         required_assessments: bundle
             .assessment_kinds
             .iter()
@@ -212,10 +212,10 @@ fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
         concepts: Vec::new(),
         municipality,
         plan: PlanRef {
-            id: plan.map(|p| p.id.clone()).unwrap_or_default(),
-            title: plan.map(|p| p.title.clone()).unwrap_or_default(),
-            period: plan.map(|p| p.period.clone()).unwrap_or_default(),
-            national_baseline: plan.is_some_and(|p| p.tenant.is_none()),
+            id: plan.id.clone(),
+            title: plan.title.clone(),
+            period: plan.period.clone(),
+            national_baseline: plan.is_national_baseline(),
         },
     }
 }

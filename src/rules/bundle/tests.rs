@@ -17,7 +17,11 @@ fn default_with(changes: &[(&str, &str)]) -> MemorySource {
 }
 
 fn errors(changes: &[(&str, &str)]) -> Vec<String> {
-    match Bundle::load(&default_with(changes)) {
+    errors_of(&default_with(changes))
+}
+
+fn errors_of(source: &MemorySource) -> Vec<String> {
+    match Bundle::load(source) {
         Ok(_) => Vec::new(),
         Err(e) => e.0.iter().map(ToString::to_string).collect(),
     }
@@ -106,10 +110,7 @@ fn a_bundle_needs_the_register_and_a_national_baseline() {
     let without = |path: &str| {
         let mut files = b.files.clone();
         files.retain(|(p, _)| p != path);
-        match Bundle::load(&MemorySource { files }) {
-            Ok(_) => Vec::new(),
-            Err(e) => e.0.iter().map(ToString::to_string).collect::<Vec<_>>(),
-        }
+        errors_of(&MemorySource { files })
     };
     let errs = without("municipalities.yaml");
     assert!(

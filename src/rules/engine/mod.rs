@@ -183,7 +183,7 @@ pub fn assess(
             id: draft.plan.id.clone(),
             title: draft.plan.title.clone(),
             period: draft.plan.period.clone(),
-            national_baseline: draft.plan.tenant.is_none(),
+            national_baseline: draft.plan.is_national_baseline(),
         },
     })
 }

@@ -13,11 +13,6 @@ use crate::rules::bundle::model::{County, Municipality};
 
 const FILE: &str = "municipalities.yaml";
 
-/// Whether `number` has the form of a municipality number: three digits.
-pub(crate) fn is_municipality_number(number: &str) -> bool {
-    number.len() == 3 && number.bytes().all(|b| b.is_ascii_digit())
-}
-
 /// The register: municipalities by number, and the year of the
 /// classification it follows.
 pub(super) struct Register {
@@ -70,7 +65,7 @@ impl Loader {
         for m in file.municipalities {
             let number = m.number.as_str().to_string();
             let line = line_of(&m.number);
-            if !is_municipality_number(&number) {
+            if !Municipality::is_number(&number) {
                 self.err(
                     Kind::Invalid,
                     FILE,

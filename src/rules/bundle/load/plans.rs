@@ -4,7 +4,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::municipalities::is_municipality_number;
 use super::{Kind, Known, Loader};
 use crate::domain::Indicator;
 use crate::rules::bundle::format::{GoalFile, PlanFile, line_of};
@@ -78,7 +77,7 @@ impl Loader {
         let tenant = match (&p.tenant, p.national_baseline) {
             (Some(t), false) => {
                 let tenant = t.as_str().to_string();
-                if !is_municipality_number(&tenant) {
+                if !Municipality::is_number(&tenant) {
                     self.err(Kind::Invalid, file, line_of(t), format!("tenant `{tenant}` is not a municipality number; write three digits such as \"091\" (quoted)"));
                 } else if !municipalities.is_empty() && !municipalities.contains_key(&tenant) {
                     self.err(Kind::Unknown, file, line_of(t), format!("tenant `{tenant}` is not in municipalities.yaml; use the number of a municipality listed there"));
