@@ -295,6 +295,9 @@ pub struct EvalRun {
     pub rules: PathBuf,
     /// Whether missing a target on the held-out split is a failure.
     pub check: bool,
+    /// Goal-relevance labels to measure the goal verdicts on, over the
+    /// corpora given.
+    pub goals: Option<PathBuf>,
 }
 
 /// Why `eva eval` could not report.
@@ -337,6 +340,8 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
     let mut reports = Vec::new();
     // every corpus's assessed documents per split, for the corpora together
     let mut together: Vec<Vec<crate::eval::Scored>> = vec![Vec::new(); splits.len()];
+    // every corpus's documents, for the goal labels
+    let mut documents = std::collections::BTreeMap::new();
     for (labels, corpus) in &pairs {
         let labels = read_labels(labels, &bundle)?;
         let docs = read_corpus(corpus)?;
@@ -350,6 +355,9 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
             reports.push(r);
             all.extend(scored);
         }
+        if run.goals.is_some() {
+            documents.extend(docs);
+        }
     }
     if pairs.len() > 1 {
         for (&split, all) in splits.iter().zip(&together) {
@@ -358,12 +366,27 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
             reports.push(r);
         }
     }
+    let goals = match &run.goals {
+        Some(path) => Some(crate::eval::evaluate_goals(
+            &bundle,
+            &crate::eval::read_goal_labels(path)?,
+            &documents,
+        )?),
+        None => None,
+    };
     if run.json {
-        serde_json::to_writer_pretty(&mut *out, &reports).map_err(EvalRunError::Json)?;
+        let json = match &goals {
+            Some(g) => serde_json::json!({"reports": reports, "goals": g}),
+            None => serde_json::json!(reports),
+        };
+        serde_json::to_writer_pretty(&mut *out, &json).map_err(EvalRunError::Json)?;
         writeln!(out).map_err(EvalRunError::Write)?;
     } else {
         for r in &reports {
             write_table(out, r, run.worst).map_err(EvalRunError::Write)?;
+        }
+        if let Some(g) = &goals {
+            crate::eval::write_goal_table(out, g, run.worst).map_err(EvalRunError::Write)?;
         }
     }
     let mut missed = false;

@@ -78,6 +78,10 @@ enum Command {
         /// Exit 1 when the held-out split misses the targets.
         #[arg(long)]
         check: bool,
+        /// Also measure the goal verdicts on these goal-relevance labels
+        /// (items of the corpora given).
+        #[arg(long)]
+        goals: Option<PathBuf>,
     },
     /// Work with rule bundles.
     Rules {
@@ -185,6 +189,7 @@ fn run() -> anyhow::Result<()> {
             worst,
             rules,
             check,
+            goals,
         } => {
             let run = cli::EvalRun {
                 labels,
@@ -194,6 +199,7 @@ fn run() -> anyhow::Result<()> {
                 worst,
                 rules,
                 check,
+                goals,
             };
             let code = cli::eval(&run, &mut std::io::stdout().lock())?;
             std::process::exit(code);

@@ -189,6 +189,8 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
                 reason: Some(text(&e.reason)),
                 evidence: e.evidence.iter().map(evidence).collect(),
             }),
+            confidence: a.screening.confidence,
+            uncertain: a.screening.uncertain,
         }),
         impacts: a.impacts.iter().map(|i| impact(i, lang)).collect(),
         goals: a

@@ -412,10 +412,16 @@ pub struct Screening {
     pub reasons: Vec<ScreeningReason>,
     /// The exemption that decided the verdict, if any.
     pub exemption: Option<ExemptionHit>,
+    /// How firmly the verdict stands, 0..1 (see README.md, Confidence).
+    pub confidence: f64,
+    /// NOT_NEEDED only because no rule fired, on a text that still names
+    /// what the bundle's `doubt` condition looks for: the preparer should
+    /// look again.
+    pub uncertain: bool,
 }
 
 /// How a decision relates to one welfare-plan goal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum GoalVerdict {
     /// Works towards the goal.

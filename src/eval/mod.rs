@@ -3,6 +3,7 @@
 //! determinants and population groups against the labels.
 
 mod corpus;
+mod goals;
 mod metrics;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -12,6 +13,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use corpus::{CorpusDoc, corpus_draft, read_corpus};
+pub use goals::{GoalLabel, GoalReport, evaluate_goals, read_goal_labels, write_goal_table};
 
 /// The Lapua/Mikkeli corpus, beside the repository.
 pub const LAPUA_CORPUS_PATH: &str = "../shared/data/lapua-mikkeli-2017-2025.jsonl";
@@ -231,6 +233,8 @@ pub struct DocResult {
     reason = "the names say what each is; a comment would only repeat them"
 )]
 pub struct Report {
+    /// Which verdicts were marked uncertain.
+    pub doubt: Doubt,
     /// The corpus: its file's name without extension, or `all` for the
     /// corpora together; empty until the caller names it.
     pub corpus: String,
@@ -309,6 +313,54 @@ impl Report {
     }
 }
 
+/// How well the uncertain mark separates the misses from the rest.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Doubt {
+    /// Items that need an assessment but were screened NOT_NEEDED: the
+    /// misses an uncertain mark is for.
+    pub missed: usize,
+    /// Of them, marked uncertain.
+    pub missed_uncertain: usize,
+    /// Items screened as labelled.
+    pub correct: usize,
+    /// Of them, marked uncertain.
+    pub correct_uncertain: usize,
+}
+
+impl Doubt {
+    fn add(&mut self, expected: Verdict, given: Verdict, uncertain: bool) {
+        if expected != Verdict::NotNeeded && given == Verdict::NotNeeded {
+            self.missed += 1;
+            self.missed_uncertain += usize::from(uncertain);
+        } else if expected == given {
+            self.correct += 1;
+            self.correct_uncertain += usize::from(uncertain);
+        }
+    }
+
+    /// Share of the misses marked uncertain; 1.0 for none.
+    pub fn misses_marked(&self) -> f64 {
+        share(self.missed_uncertain, self.missed)
+    }
+
+    /// Share of the right verdicts marked uncertain; 0.0 for none.
+    pub fn correct_marked(&self) -> f64 {
+        if self.correct == 0 {
+            0.0
+        } else {
+            share(self.correct_uncertain, self.correct)
+        }
+    }
+}
+
+fn share(part: usize, whole: usize) -> f64 {
+    if whole == 0 {
+        1.0
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
 /// Resamples for the bootstrap intervals, and their fixed seed: the same
 /// labels and bundle always report the same intervals.
 const BOOTSTRAP_RESAMPLES: usize = 2000;
@@ -322,6 +374,7 @@ pub struct Scored {
     label: Label,
     title: String,
     predicted: Verdict,
+    uncertain: bool,
     determinants: BTreeSet<String>,
     groups: BTreeSet<String>,
     bad_evidence: usize,
@@ -374,6 +427,7 @@ pub fn score(
             label: label.clone(),
             title: doc.title.clone(),
             predicted: a.screening.verdict,
+            uncertain: a.screening.uncertain,
             determinants: a.impacts.iter().map(|i| i.determinant.clone()).collect(),
             groups: a
                 .impacts
@@ -415,9 +469,11 @@ pub fn summarise(split: Split, scored: &[Scored]) -> Report {
     let mut results = Vec::new();
     let mut counts = Vec::new();
     let mut bad_total = 0;
+    let mut doubt = Doubt::default();
     for s in scored {
         let label = &s.label;
         screening.add(label.screening, s.predicted);
+        doubt.add(label.screening, s.predicted, s.uncertain);
         counts.push(DocCounts {
             screened_right: label.screening == s.predicted,
             determinants: dets.add(&label.determinants, &s.determinants),
@@ -462,6 +518,7 @@ pub fn summarise(split: Split, scored: &[Scored]) -> Report {
         determinants: dets,
         groups,
         bad_evidence: bad_total,
+        doubt,
         intervals: bootstrap(&counts, BOOTSTRAP_RESAMPLES, BOOTSTRAP_SEED),
         documents_by_cost: results,
     }
@@ -483,6 +540,16 @@ pub fn write_table(out: &mut impl std::io::Write, r: &Report, worst: usize) -> s
         "screening accuracy {:.3}; REQUIRED screened NOT_NEEDED: {}",
         r.screening.accuracy(),
         r.screening.required_as_not_needed()
+    )?;
+    writeln!(
+        out,
+        "uncertain: {} of {} items needing an assessment screened NOT_NEEDED ({:.2}); {} of {} right verdicts ({:.2})",
+        r.doubt.missed_uncertain,
+        r.doubt.missed,
+        r.doubt.misses_marked(),
+        r.doubt.correct_uncertain,
+        r.doubt.correct,
+        r.doubt.correct_marked()
     )?;
     writeln!(
         out,

@@ -275,6 +275,15 @@ fn evidence_view(bundle: &dyn Vocabulary, e: &Evidence, lang: Language) -> Value
     }
 }
 
+/// Evidence with each excerpt once, in order: the same word found in two
+/// places is one term to a reader.
+fn distinct_evidence(evidence: &[Evidence]) -> impl Iterator<Item = &Evidence> {
+    let mut seen = std::collections::BTreeSet::new();
+    evidence.iter().filter(move |e| {
+        seen.insert((e.excerpt.to_lowercase(), matches!(e.place, Place::Field(_))))
+    })
+}
+
 fn impact_view(bundle: &dyn Vocabulary, i: &Impact, lang: Language) -> Value {
     let groups: Vec<String> = i.groups.iter().map(|g| label(bundle, g, lang)).collect();
     json!({
@@ -288,7 +297,7 @@ fn impact_view(bundle: &dyn Vocabulary, i: &Impact, lang: Language) -> Value {
         "horizon": s(bundle, &key("horizon", i.horizon.name()), lang),
         "rationale": i.rationale.get(lang),
         "mitigations": i.mitigations.iter().map(|m| m.get(lang)).collect::<Vec<_>>(),
-        "evidence": i.evidence.iter().map(|e| evidence_view(bundle, e, lang)).collect::<Vec<_>>(),
+        "evidence": distinct_evidence(&i.evidence).map(|e| evidence_view(bundle, e, lang)).collect::<Vec<_>>(),
         "reference": i.reference,
         "confidence": format!("{:.0} %", i.confidence * 100.0),
         "rule_id": i.rule_id,
@@ -325,6 +334,8 @@ fn view(bundle: &dyn Vocabulary, a: &Assessment, lang: Language) -> Value {
         "screening": {
             "verdict": s(bundle, &key("verdict", a.screening.verdict.name()), lang),
             "code": a.screening.verdict.name(),
+            "confidence": format!("{:.0} %", a.screening.confidence * 100.0),
+            "uncertain": a.screening.uncertain,
             "reasons": a.screening.reasons.iter().map(|r| json!({
                 "text": r.text.get(lang),
                 "signal": s(bundle, &key("verdict", r.signal.name()), lang),
@@ -345,6 +356,17 @@ fn view(bundle: &dyn Vocabulary, a: &Assessment, lang: Language) -> Value {
             "score": format!("{:+.2}", g.score),
             "confidence": format!("{:.0} %", g.confidence * 100.0),
             "impacts": g.impact_ids.join(", "),
+            // which impacts the verdict follows from, in words
+            "because": g.impact_ids.iter().filter_map(|id| a.impacts.iter().find(|i| &i.id == id)).map(|i| {
+                let groups: Vec<String> = i.groups.iter().map(|g| label(bundle, g, lang)).collect();
+                format!(
+                    "{} {} ({}: {})",
+                    i.id,
+                    label(bundle, &i.determinant, lang),
+                    if groups.is_empty() { s(bundle, "everyone", lang) } else { groups.join(", ") },
+                    s(bundle, &key("direction", i.direction.name()), lang)
+                )
+            }).collect::<Vec<_>>(),
             "indicators": g.indicators.iter().map(|i| json!({
                 "id": i.sotkanet_id,
                 "name": i.name.get(lang),

@@ -143,6 +143,8 @@ pub struct ResultInput<'a> {
 pub struct ResultFields<'a> {
     /// The screening verdict's name: `required`, `recommended`, `not_needed`.
     pub screening: &'static str,
+    /// Whether that verdict is in doubt.
+    pub screening_uncertain: bool,
     /// Determinants the impacts touch, sorted.
     pub determinants: Vec<&'a str>,
     /// Groups the impacts reach, sorted.
@@ -205,6 +207,7 @@ pub fn schema(facts: &[FactSpec], result: bool) -> serde_json::Value {
             draft: &draft,
             result: ResultFields {
                 screening: "",
+                screening_uncertain: false,
                 determinants: vec![""],
                 impact_groups: vec![""],
                 required_assessments: vec![""],

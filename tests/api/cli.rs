@@ -490,3 +490,58 @@ fn eval_reports_each_corpus_and_the_corpora_together() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[test]
+fn eval_measures_goal_verdicts_on_goal_labels() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let labelled = "screening: not_needed\n    determinants: []\n    groups: []";
+    let (labels, corpus) = eval_fixture(dir.path(), labelled);
+    // a reader says the routine item affects a goal; the bundle gives none
+    let goals = dir.path().join("goals.yaml");
+    std::fs::write(
+        &goals,
+        "labels:\n  - id: M1\n    goals: {hel-1: supports}\n    rationale: \"x\"\n",
+    )
+    .expect("write");
+    let out = eva()
+        .arg("eval")
+        .arg(&labels)
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--goals")
+        .arg(&goals)
+        .output()
+        .expect("runs");
+    succeeded(&out);
+    let table = String::from_utf8_lossy(&out.stdout);
+    for expected in [
+        "== goal verdicts: 1 items",
+        "precision 1.000 (0 of 0 given), recall 0.000 (0 of 1 labelled)",
+        "labelled, not given: M1 hel-1",
+    ] {
+        assert!(table.contains(expected), "{expected}: {table}");
+    }
+
+    // an unaffected goal is not a label
+    std::fs::write(
+        &goals,
+        "labels:\n  - id: M1\n    goals: {hel-1: unaffected}\n    rationale: \"x\"\n",
+    )
+    .expect("write");
+    let out = eva()
+        .arg("eval")
+        .arg(&labels)
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("--goals")
+        .arg(&goals)
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .contains("`M1`: goal `hel-1` is listed as unaffected; list only affected goals"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

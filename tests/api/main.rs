@@ -8,6 +8,7 @@ mod cli;
 mod connections;
 mod corpus;
 mod deadlines;
+mod doubt;
 mod eval;
 mod golden;
 mod grpc;

@@ -134,6 +134,16 @@ pub(super) struct ImpactFile {
 #[serde(deny_unknown_fields)]
 pub(super) struct ScreeningFile {
     pub(super) exemptions: Vec<ExemptionFile>,
+    /// When a NOT_NEEDED verdict that no rule and no exemption gave is in
+    /// doubt.
+    #[serde(default)]
+    pub(super) doubt: Option<DoubtFile>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct DoubtFile {
+    pub(super) when: Spanned<String>,
 }
 
 #[derive(Debug, Deserialize)]

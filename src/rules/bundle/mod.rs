@@ -59,6 +59,9 @@ pub struct Bundle {
     pub rules: Vec<Rule>,
     /// Screening exemptions, in file order.
     pub exemptions: Vec<Exemption>,
+    /// When a NOT_NEEDED verdict that no rule and no exemption gave is in
+    /// doubt (`doubt.when` of `screening.yaml`).
+    pub(crate) doubt: Option<Condition>,
     /// Open questions.
     pub questions: Vec<Question>,
     /// Every municipality by number: the tenants.

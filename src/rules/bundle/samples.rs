@@ -185,6 +185,8 @@ fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
                 evidence: evidence(),
             }],
             exemption: None,
+            confidence: 0.7,
+            uncertain: false,
         },
         impacts: impacts(bundle, ""),
         goals: goals(plan),
@@ -243,6 +245,8 @@ pub(crate) fn samples(bundle: &Bundle) -> Vec<Assessment> {
     });
     let mut empty = exempt.clone();
     empty.screening.exemption = None;
+    // nothing fired, and the text still names services: in doubt
+    empty.screening.uncertain = true;
     for a in [&mut exempt, &mut empty] {
         a.impacts.clear();
         a.required_assessments.clear();

@@ -258,8 +258,10 @@ fn a_family_is_present_where_a_member_is_and_its_evidence_is_the_members() {
     assert_eq!(
         b.with_families(&found),
         vec![
+            "any_living_environment",
             "any_network",
             "any_school",
+            "any_service",
             "housing",
             "school_network",
             "service_unit"

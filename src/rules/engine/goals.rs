@@ -4,7 +4,12 @@ use crate::domain::{Direction, GoalAlignment, GoalVerdict, Impact, Likelihood, M
 use crate::rules::bundle::Plan;
 
 /// Each goal of `plan` with the impacts on its determinants that reach
-/// its groups (an impact or goal without groups reaches everyone).
+/// its groups. A goal without groups is about every resident, so any
+/// impact on its determinants reaches it; an impact without groups (on
+/// residents at large) does not reach a goal about particular groups, for
+/// nothing says it touches them more than anyone else. Impacts whose
+/// direction is uncertain are left out: they say a goal may be touched, not
+/// how, and the preparer sees them among the impacts.
 pub(super) fn align(plan: &Plan, impacts: &[Impact]) -> Vec<GoalAlignment> {
     plan.goals
         .iter()
@@ -12,11 +17,10 @@ pub(super) fn align(plan: &Plan, impacts: &[Impact]) -> Vec<GoalAlignment> {
             let related: Vec<&Impact> = impacts
                 .iter()
                 .filter(|i| g.determinants.contains(&i.determinant))
-                .filter(|i| {
-                    g.groups.is_empty()
-                        || i.groups.is_empty()
-                        || i.groups.iter().any(|x| g.groups.contains(x))
-                })
+                .filter(|i| g.groups.is_empty() || i.groups.iter().any(|x| g.groups.contains(x)))
+                // an impact of unknown direction can neither support nor
+                // work against a goal
+                .filter(|i| i.direction != Direction::Uncertain)
                 .collect();
             let (verdict, score) = goal_verdict(&related);
             GoalAlignment {

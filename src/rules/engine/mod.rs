@@ -128,7 +128,7 @@ pub fn assess(
     let sets = analysed.concept_sets();
     let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
     let fired = screening::fire(&rules, &input, &analysed, deadline)?;
-    let screening = screening::screen(bundle, &input, &analysed, &fired)?;
+    let mut screening = screening::screen(bundle, &input, &analysed, &fired)?;
     let exempt = screening.exemption.is_some();
     // an exempted item gets no impacts, special assessments or questions
     let mut impacts = if exempt {
@@ -139,6 +139,7 @@ pub fn assess(
     for (i, impact) in impacts.iter_mut().enumerate() {
         impact.id = format!("I{}", i + 1);
     }
+    screening.confidence = screening::confidence(&screening, &impacts);
     let goals = goals::align(draft.plan, &impacts);
     let (required_assessments, mut open_questions) = if exempt {
         Default::default()
@@ -149,7 +150,7 @@ pub fn assess(
     questions::ask(
         bundle,
         &input.prepared,
-        screening.verdict,
+        &screening,
         &impacts,
         &required_assessments,
         &mut open_questions,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use super::required::push_question;
 use super::{AssessError, Prepared, holds};
-use crate::domain::{Direction, Impact, OpenQuestion, RequiredAssessment, Verdict};
+use crate::domain::{Direction, Impact, OpenQuestion, RequiredAssessment, Screening};
 use crate::rules::bundle::{Bundle, Conditions};
 use crate::rules::condition::ConditionLanguage;
 use crate::rules::input::{ResultFields, to_json};
@@ -16,7 +16,7 @@ use crate::rules::input::{ResultFields, to_json};
 pub(super) fn ask(
     bundle: &Bundle,
     input: &Prepared,
-    verdict: Verdict,
+    screening: &Screening,
     impacts: &[Impact],
     required: &[RequiredAssessment],
     questions: &mut Vec<OpenQuestion>,
@@ -27,7 +27,8 @@ pub(super) fn ask(
         .flat_map(|i| i.groups.iter().map(String::as_str))
         .collect();
     let fields = ResultFields {
-        screening: verdict.name(),
+        screening: screening.verdict.name(),
+        screening_uncertain: screening.uncertain,
         determinants: determinants.into_iter().collect(),
         impact_groups: impact_groups.into_iter().collect(),
         required_assessments: required.iter().map(|r| r.kind.as_str()).collect(),

@@ -3,7 +3,9 @@
 use super::analysis::Analysed;
 use super::evidence::{rule_evidence, text_evidence};
 use super::{AssessError, Input};
-use crate::domain::{Deadline, Evidence, ExemptionHit, Screening, ScreeningReason, Verdict};
+use crate::domain::{
+    Deadline, Evidence, ExemptionHit, Impact, Screening, ScreeningReason, Verdict,
+};
 use crate::rules::bundle::{Bundle, Rule};
 
 /// The rules that fired, each with what it fired on.
@@ -73,11 +75,57 @@ pub(super) fn screen(
         (Some(v), None) => v,
         (None, None) => Verdict::NotNeeded,
     };
+    // a non-strict exemption stands only where no rule demands an
+    // assessment
+    let exemption = exemption.filter(|_| verdict == Verdict::NotNeeded);
+    // routine only because nothing fired, on a text that still names what
+    // the bundle's doubt condition looks for
+    let uncertain = match &bundle.doubt {
+        Some(doubt) if reasons.is_empty() && exemption.is_none() => input.holds(doubt, "doubt")?,
+        _ => false,
+    };
     Ok(Screening {
         verdict,
         reasons,
-        // a non-strict exemption stands only where no rule demands an
-        // assessment
-        exemption: exemption.filter(|_| verdict == Verdict::NotNeeded),
+        exemption,
+        confidence: 0.0,
+        uncertain,
     })
+}
+
+/// Confidence of an exempted verdict, of a NOT_NEEDED verdict nothing
+/// fired for, and of one in doubt.
+const EXEMPTED: f64 = 0.9;
+const NOTHING_FIRED: f64 = 0.7;
+const IN_DOUBT: f64 = 0.3;
+/// Confidence of a verdict from rules whose impacts say nothing of it.
+const RULES_ONLY: f64 = 0.6;
+
+/// How firmly the verdict stands: an exemption is firm; a verdict from
+/// rules stands as firmly as the firmest impact of the rules that gave its
+/// signal; a NOT_NEEDED verdict no rule gave is firm only without doubt.
+pub(super) fn confidence(screening: &Screening, impacts: &[Impact]) -> f64 {
+    if screening.exemption.is_some() {
+        return EXEMPTED;
+    }
+    let Some(signal) = screening.reasons.first().map(|r| r.signal) else {
+        return if screening.uncertain {
+            IN_DOUBT
+        } else {
+            NOTHING_FIRED
+        };
+    };
+    impacts
+        .iter()
+        .filter(|i| {
+            screening
+                .reasons
+                .iter()
+                .any(|r| r.signal == signal && r.rule_id == i.rule_id)
+        })
+        .map(|i| i.confidence)
+        .fold(None, |best: Option<f64>, c| {
+            Some(best.map_or(c, |b| b.max(c)))
+        })
+        .unwrap_or(RULES_ONLY)
 }

@@ -96,7 +96,7 @@ impl Loader {
             names: lexicon.names,
         };
         let rules = self.rules(files.under("rules/"), &known, &schemas);
-        let exemptions = self.screening(files.get("screening.yaml"), &known, &schemas);
+        let (exemptions, doubt) = self.screening(files.get("screening.yaml"), &known, &schemas);
         let register = self.municipalities(files.get("municipalities.yaml"));
         let plans = self.plans(files.under("plans/"), &known, &register.municipalities);
         let templates = self.templates(&files);
@@ -128,6 +128,7 @@ impl Loader {
             families: lexicon.families,
             rules,
             exemptions,
+            doubt,
             questions,
             municipalities: register.municipalities,
             register_year: register.year,

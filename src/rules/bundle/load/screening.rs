@@ -1,10 +1,11 @@
-//! `screening.yaml`: exemptions for routine administration.
+//! `screening.yaml`: exemptions for routine administration, and when a
+//! verdict no rule gave is in doubt.
 
 use std::collections::BTreeSet;
 
 use super::{Known, Loader, Schemas, concept_tests};
 use crate::rules::bundle::format::ScreeningFile;
-use crate::rules::bundle::model::Exemption;
+use crate::rules::bundle::model::{Condition, Exemption};
 
 const FILE: &str = "screening.yaml";
 
@@ -14,10 +15,10 @@ impl Loader {
         text: Option<&str>,
         known: &Known,
         schemas: &Schemas,
-    ) -> Vec<Exemption> {
+    ) -> (Vec<Exemption>, Option<Condition>) {
         let mut exemptions = Vec::new();
         let Some(s) = text.and_then(|t| self.parse::<ScreeningFile>(FILE, t)) else {
-            return exemptions;
+            return (exemptions, None);
         };
         let mut seen = BTreeSet::new();
         for e in s.exemptions {
@@ -41,6 +42,10 @@ impl Loader {
                 });
             }
         }
-        exemptions
+        let doubt = s.doubt.and_then(|d| {
+            self.check_concepts(FILE, &d.when, &known.names);
+            self.condition(FILE, &d.when, &schemas.draft, known)
+        });
+        (exemptions, doubt)
     }
 }
