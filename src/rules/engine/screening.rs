@@ -124,8 +124,6 @@ pub(super) fn confidence(screening: &Screening, impacts: &[Impact]) -> f64 {
                 .any(|r| r.signal == signal && r.rule_id == i.rule_id)
         })
         .map(|i| i.confidence)
-        .fold(None, |best: Option<f64>, c| {
-            Some(best.map_or(c, |b| b.max(c)))
-        })
+        .reduce(f64::max)
         .unwrap_or(RULES_ONLY)
 }
