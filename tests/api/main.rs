@@ -8,6 +8,7 @@ mod cli;
 mod connections;
 mod corpus;
 mod deadlines;
+mod deploy;
 mod doubt;
 mod eval;
 mod golden;
