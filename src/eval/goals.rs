@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::{CorpusDoc, EvalError, HELSINKI, corpus_draft};
+use super::{CorpusDoc, EvalError, HELSINKI, corpus_draft, share};
 use crate::domain::{Deadline, GoalVerdict};
 use crate::rules::{Bundle, Limits};
 
@@ -122,13 +122,6 @@ pub fn evaluate_goals(
             r.missed.push(format!("{} {goal}", label.id));
         }
     }
-    let share = |part: usize, whole: usize| {
-        if whole == 0 {
-            1.0
-        } else {
-            part as f64 / whole as f64
-        }
-    };
     r.precision = share(r.agreed, r.given);
     r.recall = share(r.agreed, r.labelled);
     Ok(r)

@@ -498,20 +498,23 @@ fn eval_measures_goal_verdicts_on_goal_labels() {
     let (labels, corpus) = eval_fixture(dir.path(), labelled);
     // a reader says the routine item affects a goal; the bundle gives none
     let goals = dir.path().join("goals.yaml");
+    let run = || {
+        eva()
+            .arg("eval")
+            .arg(&labels)
+            .arg("--corpus")
+            .arg(&corpus)
+            .arg("--goals")
+            .arg(&goals)
+            .output()
+            .expect("runs")
+    };
     std::fs::write(
         &goals,
         "labels:\n  - id: M1\n    goals: {hel-1: supports}\n    rationale: \"x\"\n",
     )
     .expect("write");
-    let out = eva()
-        .arg("eval")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&corpus)
-        .arg("--goals")
-        .arg(&goals)
-        .output()
-        .expect("runs");
+    let out = run();
     succeeded(&out);
     let table = String::from_utf8_lossy(&out.stdout);
     for expected in [
@@ -528,15 +531,7 @@ fn eval_measures_goal_verdicts_on_goal_labels() {
         "labels:\n  - id: M1\n    goals: {hel-1: unaffected}\n    rationale: \"x\"\n",
     )
     .expect("write");
-    let out = eva()
-        .arg("eval")
-        .arg(&labels)
-        .arg("--corpus")
-        .arg(&corpus)
-        .arg("--goals")
-        .arg(&goals)
-        .output()
-        .expect("runs");
+    let out = run();
     assert_eq!(out.status.code(), Some(1));
     assert!(
         String::from_utf8_lossy(&out.stderr)
