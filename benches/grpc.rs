@@ -269,18 +269,59 @@ async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize
             }
         }
     };
+    // the transport's floor: a health check takes the same connection,
+    // HTTP/2, layers and log line as an assessment, and does no work
+    let health = tonic_health::pb::health_client::HealthClient::new(
+        tonic::transport::Channel::from_shared(format!("http://127.0.0.1:{port}"))
+            .expect("uri")
+            .connect()
+            .await
+            .expect("connect"),
+    );
+    let check = |calls: usize| {
+        let health = health.clone();
+        async move {
+            let tasks: Vec<_> = (0..IN_FLIGHT)
+                .map(|_| {
+                    let mut h = health.clone();
+                    tokio::spawn(async move {
+                        for _ in 0..calls / IN_FLIGHT {
+                            h.check(tonic_health::pb::HealthCheckRequest::default())
+                                .await
+                                .expect("health answers");
+                        }
+                    })
+                })
+                .collect();
+            for t in tasks {
+                t.await.expect("task");
+            }
+        }
+    };
     run(IN_FLIGHT * 10).await;
     let calls = IN_FLIGHT * PER_TASK * 4;
-    let before = cpu_seconds(server.id());
-    run(calls).await;
-    let after = cpu_seconds(server.id());
+    let measured = |f: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
+        let pid = server.id();
+        async move {
+            let (server_before, client_before) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
+            f.await;
+            let (server_after, client_after) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
+            Some((
+                (server_after? - server_before?) / calls as f64,
+                (client_after? - client_before?) / calls as f64,
+            ))
+        }
+    };
+    let assess = measured(Box::pin(run(calls))).await;
+    check(IN_FLIGHT * 10).await;
+    let floor = measured(Box::pin(check(calls))).await;
     let _ = server.kill();
     let _ = server.wait();
-    let (Some(before), Some(after)) = (before, after) else {
+    let (Some((per_call, client_per_call)), Some((floor_server, floor_client))) = (assess, floor)
+    else {
         println!("\n(no /proc: the server's own CPU time is not measured here)");
         return;
     };
-    let per_call = (after - before) / calls as f64;
     let local_per_call = threads as f64 / local.per_second;
     println!(
         "\n`eva serve` CPU per call with {IN_FLIGHT} in flight: {:.0} µs, in-process {:.0} µs: \
@@ -289,6 +330,16 @@ async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize
         local_per_call * 1e6,
         threads as f64 / per_call,
         100.0 * local_per_call / per_call
+    );
+    println!(
+        "client CPU per assessment call: {:.0} µs\n\
+         transport floor (health checks, {IN_FLIGHT} in flight): server {:.0} µs, client {:.0} µs per call; \
+         an assessment over gRPC with client and server on the same {threads} cores can reach \
+         at most {:.0} % of in-process",
+        client_per_call * 1e6,
+        floor_server * 1e6,
+        floor_client * 1e6,
+        100.0 * local_per_call / (local_per_call + floor_server + floor_client)
     );
 }
 
