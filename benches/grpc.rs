@@ -169,9 +169,13 @@ fn main() {
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
-        let server_core = core.clone();
+        let data = tempfile::tempdir().expect("temporary directory");
+        let store = eva::store::open(&format!("sqlite://{}", data.path().join("eva.db").display()))
+            .await
+            .expect("store");
+        let records = eva::service::Records::new(core.clone(), store);
         tokio::spawn(async move {
-            let _ = eva::app::run(listener, server_core, std::future::pending()).await;
+            let _ = eva::app::run(listener, records, std::future::pending()).await;
         });
         let channel = tonic::transport::Channel::from_shared(format!("http://{addr}"))
             .expect("uri")
@@ -229,6 +233,7 @@ fn main() {
 /// process: the server's own cost, which the figures above share with a
 /// client on the same cores. Linux only (`/proc`); skipped elsewhere.
 async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize) {
+    let data = tempfile::tempdir().expect("temporary directory");
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
         .map(|a| a.port())
@@ -236,6 +241,10 @@ async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_eva"))
         .args(["serve", "--listen", &format!("127.0.0.1:{port}")])
+        .env(
+            "EVA_DATABASE_URL",
+            format!("sqlite://{}", data.path().join("eva.db").display()),
+        )
         .arg("--rules")
         .arg(root.join("rules"))
         .stderr(std::process::Stdio::null())
@@ -303,7 +312,8 @@ async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize
     let measured = |f: std::pin::Pin<Box<dyn std::future::Future<Output = ()>>>| {
         let pid = server.id();
         async move {
-            let (server_before, client_before) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
+            let (server_before, client_before) =
+                (cpu_seconds(pid), cpu_seconds(std::process::id()));
             f.await;
             let (server_after, client_after) = (cpu_seconds(pid), cpu_seconds(std::process::id()));
             Some((

@@ -24,6 +24,8 @@ pub struct Settings {
     pub log_json: bool,
     /// Timeouts and limits of calls and connections.
     pub server: ServerLimits,
+    /// Where assessments are kept: `sqlite://PATH` or `postgres://…`.
+    pub database_url: String,
 }
 
 impl Default for Settings {
@@ -37,6 +39,7 @@ impl Default for Settings {
                 max_message_bytes: ServerLimits::message_bytes_for(DEFAULT_MAX_TEXT_BYTES),
                 ..ServerLimits::default()
             },
+            database_url: crate::store::DEFAULT_DATABASE_URL.to_string(),
         }
     }
 }
@@ -59,6 +62,7 @@ struct FileSettings {
     keepalive_interval_secs: Option<u64>,
     keepalive_timeout_secs: Option<u64>,
     shutdown_grace_secs: Option<u64>,
+    database_url: Option<String>,
 }
 
 /// Values given on the command line or in the environment; clap reads
@@ -111,6 +115,10 @@ pub struct Overrides {
     /// the remaining connections are closed [default: 10].
     #[arg(long, env = "EVA_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Where assessments are kept: `sqlite://PATH` (created when missing)
+    /// or `postgres://USER@HOST/DB` [default: sqlite://data/eva.db]
+    #[arg(long, env = "EVA_DATABASE_URL")]
+    pub database_url: Option<String>,
 }
 
 /// A setting is wrong.
@@ -253,7 +261,27 @@ impl Settings {
             o.shutdown_grace_secs.or(file.shutdown_grace_secs),
             dn.shutdown_grace,
         )?;
+        let database_url = o
+            .database_url
+            .or(file.database_url)
+            .unwrap_or(d.database_url);
+        if !(database_url.starts_with("sqlite:")
+            || database_url.starts_with("postgres://")
+            || database_url.starts_with("postgresql://"))
+        {
+            return Err(ConfigError::Invalid {
+                setting: "database_url",
+                value: database_url
+                    .split(':')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string()
+                    + ":…",
+                hint: "write sqlite://PATH (such as sqlite://data/eva.db) or postgres://USER@HOST/DATABASE",
+            });
+        }
         Ok(Settings {
+            database_url,
             listen,
             rules: o.rules.or(file.rules).unwrap_or(d.rules),
             max_text_bytes,

@@ -37,4 +37,5 @@ pub mod eval;
 pub mod render;
 pub mod rules;
 pub mod service;
+pub mod store;
 pub mod text;

@@ -164,7 +164,11 @@ fn run() -> anyhow::Result<()> {
                 let listener = tokio::net::TcpListener::bind(settings.listen)
                     .await
                     .with_context(|| format!("cannot listen on {}", settings.listen))?;
-                eva::app::run_with_limits(listener, service, limits, shutdown_signal()).await?;
+                let store = eva::store::open(&settings.database_url)
+                    .await
+                    .context("cannot open the assessment store")?;
+                let records = eva::service::Records::new(service, store);
+                eva::app::run_with_limits(listener, records, limits, shutdown_signal()).await?;
                 anyhow::Ok(())
             })?;
             // work still running has been cancelled; do not wait on it

@@ -11,6 +11,7 @@ use crate::render::Format;
 use crate::rules::bundle::Entry;
 use crate::rules::{Bundle, Limits};
 use crate::service::{AssessRequest, Assessed};
+use crate::store::{ListQuery, Page, ReviewStatus, RevisionInfo, Stored};
 
 /// A draft from its protobuf form. Mechanical: validation is the engine's,
 /// but for what only the protobuf form can tell (a fact that is NaN or
@@ -420,6 +421,7 @@ pub fn assessed_to_proto(a: &Assessed) -> pb::AssessResponse {
                 content: r.content.clone(),
             })
             .collect(),
+        replayed: false,
     }
 }
 
@@ -472,5 +474,119 @@ pub fn taxonomy(b: &Bundle) -> pb::Taxonomy {
     pb::Taxonomy {
         determinants: entries(&b.determinants),
         groups: entries(&b.groups),
+    }
+}
+
+/// Protobuf form of a review status.
+fn review_status(s: ReviewStatus) -> pb::ReviewStatus {
+    match s {
+        ReviewStatus::Draft => pb::ReviewStatus::Draft,
+        ReviewStatus::Reviewed => pb::ReviewStatus::Reviewed,
+        ReviewStatus::Approved => pb::ReviewStatus::Approved,
+    }
+}
+
+/// A stored assessment at one revision.
+pub fn stored_to_proto(s: &Stored) -> pb::StoredAssessment {
+    pb::StoredAssessment {
+        assessment: Some(assessment_to_proto(&s.assessment)),
+        revision: s.revision,
+        status: review_status(s.status) as i32,
+        request_id: s.request_id.clone().unwrap_or_default(),
+    }
+}
+
+/// A listing query in domain terms, and the problems of its fields.
+pub fn list_query_from_proto(r: &pb::ListAssessmentsRequest, v: &mut Violations) -> ListQuery {
+    let verdict = match pb::ScreeningVerdict::try_from(r.verdict) {
+        Ok(pb::ScreeningVerdict::Unspecified) => None,
+        Ok(pb::ScreeningVerdict::Required) => Some(Verdict::Required),
+        Ok(pb::ScreeningVerdict::Recommended) => Some(Verdict::Recommended),
+        Ok(pb::ScreeningVerdict::NotNeeded) => Some(Verdict::NotNeeded),
+        Err(_) => {
+            v.add(
+                "verdict",
+                format!(
+                    "{} is not a screening verdict; use REQUIRED, RECOMMENDED or NOT_NEEDED, or leave it out",
+                    r.verdict
+                ),
+            );
+            None
+        }
+    };
+    ListQuery {
+        tenant: r.tenant.clone(),
+        case_id: Some(r.case_id.clone()).filter(|c| !c.is_empty()),
+        verdict,
+        from: r.from.as_ref().and_then(|t| time_from_proto("from", t, v)),
+        to: r.to.as_ref().and_then(|t| time_from_proto("to", t, v)),
+        page_size: r.page_size,
+        after: None,
+    }
+}
+
+/// A protobuf timestamp as a time, or a violation of `field`.
+fn time_from_proto(
+    field: &str,
+    t: &pbjson_types::Timestamp,
+    v: &mut Violations,
+) -> Option<time::OffsetDateTime> {
+    let nanos = i128::from(t.seconds) * 1_000_000_000 + i128::from(t.nanos);
+    match time::OffsetDateTime::from_unix_timestamp_nanos(nanos) {
+        Ok(t) if (0..1_000_000_000).contains(&t.nanosecond()) => Some(t),
+        _ => {
+            v.add(
+                field,
+                "is not a valid time; give seconds since 1970 within years -9999 to 9999",
+            );
+            None
+        }
+    }
+}
+
+/// One page of a listing, with the token of the next.
+pub fn page_to_proto(page: &Page, query: &ListQuery) -> pb::ListAssessmentsResponse {
+    pb::ListAssessmentsResponse {
+        assessments: page
+            .items
+            .iter()
+            .map(|s| pb::AssessmentSummary {
+                id: s.id.clone(),
+                case_id: s.case_id.clone(),
+                title: s.title.clone(),
+                verdict: verdict(s.verdict) as i32,
+                revision: s.revision,
+                status: review_status(s.status) as i32,
+                created_at: Some(timestamp(s.created_at)),
+                input_digest: s.input_digest.clone(),
+                bundle: Some(pb::BundleRef {
+                    id: s.bundle.id.clone(),
+                    version: s.bundle.version.clone(),
+                    digest: s.bundle.digest.clone(),
+                }),
+            })
+            .collect(),
+        next_page_token: page
+            .next
+            .as_ref()
+            .map(|c| c.token(query))
+            .unwrap_or_default(),
+    }
+}
+
+/// The revisions of an assessment.
+pub fn revisions_to_proto(revisions: &[RevisionInfo]) -> pb::ListRevisionsResponse {
+    pb::ListRevisionsResponse {
+        revisions: revisions
+            .iter()
+            .map(|r| pb::Revision {
+                revision: r.revision,
+                created_at: Some(timestamp(r.created_at)),
+                author: r.author.clone(),
+                status: review_status(r.status) as i32,
+                verdict: verdict(r.verdict) as i32,
+                note: r.note.clone(),
+            })
+            .collect(),
     }
 }

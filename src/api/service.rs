@@ -16,10 +16,13 @@ use tokio_stream::{Stream, StreamExt};
 use tonic::{Request, Response, Status, Streaming};
 use tonic_types::{ErrorDetails, StatusExt};
 
-use super::convert::{assess_request_from_proto, assessed_to_proto, bundle_info, taxonomy};
+use super::convert::{
+    assess_request_from_proto, assessed_to_proto, bundle_info, list_query_from_proto,
+    page_to_proto, revisions_to_proto, stored_to_proto, taxonomy,
+};
 use super::pb;
 use crate::domain::{Deadline, Interrupted, Violations, printable};
-use crate::service::{Service, ServiceError};
+use crate::service::{Caller, RecordError, Records, Service, ServiceError};
 
 /// Where a call's time went when it ran out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,10 +45,32 @@ pub enum ApiError {
     /// The caller went away or the server is closing.
     #[error("cancelled")]
     Cancelled,
+    /// No such assessment for the tenant.
+    #[error("{0}")]
+    NotFound(String),
+    /// The idempotency key was used for another draft.
+    #[error("{0}")]
+    AlreadyExists(String),
+    /// The store is unavailable; the call can be retried.
+    #[error("{0}")]
+    Unavailable(String),
     /// Something failed that the caller cannot fix: the bundle at run
-    /// time, a template, the task running the assessment.
+    /// time, a template, the task running the assessment, the store.
     #[error("{0}")]
     Internal(String),
+}
+
+impl From<RecordError> for ApiError {
+    fn from(e: RecordError) -> ApiError {
+        match e {
+            RecordError::InvalidArgument(v) => ApiError::InvalidArgument(v),
+            RecordError::NotFound(m) => ApiError::NotFound(m),
+            RecordError::AlreadyExists(m) => ApiError::AlreadyExists(m),
+            RecordError::Unavailable(m) => ApiError::Unavailable(m),
+            RecordError::Service(e) => e.into(),
+            RecordError::Internal(m) => ApiError::Internal(m),
+        }
+    }
 }
 
 impl From<Interrupted> for ApiError {
@@ -88,6 +113,9 @@ impl From<ApiError> for Status {
                 "the assessment was not done by the request's deadline; give the call a longer deadline (the server's request timeout is the most it allows) or send a shorter draft",
             ),
             ApiError::Cancelled => Status::cancelled("the request was cancelled"),
+            ApiError::NotFound(m) => Status::not_found(m),
+            ApiError::AlreadyExists(m) => Status::already_exists(m),
+            ApiError::Unavailable(m) => Status::unavailable(m),
             other => {
                 let error = other.to_string();
                 tracing::error!(error = %printable(&error, 2000), "assessment failed");
@@ -147,35 +175,75 @@ pub struct CallLimits {
 /// `eva.v1.AssessmentService`.
 #[derive(Debug, Clone)]
 pub struct AssessmentApi {
-    service: Arc<Service>,
+    records: Records,
     slots: Arc<Semaphore>,
     limits: CallLimits,
 }
 
 impl AssessmentApi {
-    /// The gRPC service over `service`.
-    pub fn new(service: Arc<Service>, limits: CallLimits) -> Self {
+    /// The gRPC service over `records`.
+    pub fn new(records: Records, limits: CallLimits) -> Self {
         AssessmentApi {
-            service,
+            records,
             slots: Arc::new(Semaphore::new(limits.max_concurrent_assessments.max(1))),
             limits,
         }
     }
 }
 
-/// Runs one assessment: waits for a slot until `at`, then assesses on the
-/// blocking pool with `at` as the deadline. Dropping the returned future
-/// (the caller went away, the deadline fired outside) stops the work.
+/// Metadata key under which a caller names itself for the audit log.
+pub const CALLER_KEY: &str = "eva-caller";
+
+/// Who made `request`: the name it gives under [`CALLER_KEY`] (printable,
+/// at most 128 characters) or `anonymous`, and its network address.
+pub fn caller_of<T>(request: &Request<T>) -> Caller {
+    let name = request
+        .metadata()
+        .get(CALLER_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(|v| printable(v.trim(), 128).into_owned())
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| "anonymous".into());
+    let peer = request
+        .remote_addr()
+        .map_or_else(|| "unknown".into(), |a| a.to_string());
+    Caller { name, peer }
+}
+
+/// Runs one assessment: answers a retry from the store, or waits for a
+/// slot until `at`, assesses on the blocking pool with `at` as the
+/// deadline and stores the assessment before answering. Dropping the
+/// returned future (the caller went away, the deadline fired outside)
+/// stops the work.
 async fn run(
-    service: Arc<Service>,
+    records: Records,
     slots: Arc<Semaphore>,
     request: pb::AssessRequest,
     at: Instant,
+    caller: Caller,
 ) -> Result<pb::AssessResponse, ApiError> {
+    let request_id = Some(request.request_id.clone()).filter(|k| !k.is_empty());
+    let service = records.service.clone();
     let (request, violations) = assess_request_from_proto(request, &service.limits);
     let Some(request) = request else {
         return Err(ApiError::InvalidArgument(violations));
     };
+    let (draft, languages, formats) = (
+        request.draft.clone(),
+        request.languages.clone(),
+        request.formats.clone(),
+    );
+    if let Some(key) = request_id.as_deref()
+        && violations.is_empty()
+        && service.bundle.municipalities.contains_key(&draft.tenant)
+        && let Some(stored) = records
+            .replay(&caller, &draft, key, &languages, &formats)
+            .await?
+    {
+        let mut response = assessed_to_proto(&stored);
+        response.replayed = true;
+        return Ok(response);
+    }
     let permit = match tokio::time::timeout_at(at.into(), slots.acquire_owned()).await {
         Ok(Ok(permit)) => permit,
         Ok(Err(_)) => return Err(ApiError::Cancelled),
@@ -197,7 +265,13 @@ async fn run(
     guard.disarm();
     let assessed =
         result.map_err(|e| ApiError::Internal(format!("the assessment task failed: {e}")))??;
-    Ok(assessed_to_proto(&assessed))
+    let id = assessed.assessment.id.clone();
+    let kept = records
+        .keep(&caller, draft, request_id, assessed, &languages, &formats)
+        .await?;
+    let mut response = assessed_to_proto(&kept);
+    response.replayed = kept.assessment.id != id;
+    Ok(response)
 }
 
 fn log_result(request_id: &str, result: &Result<pb::AssessResponse, ApiError>) {
@@ -252,11 +326,66 @@ impl pb::assessment_service_server::AssessmentService for AssessmentApi {
     ) -> Result<Response<pb::AssessResponse>, Status> {
         let call = CallDeadline::of(&request);
         let at = call.for_work_from(call.received, self.limits.request_timeout);
+        let caller = caller_of(&request);
         let request = request.into_inner();
         let request_id = request.request_id.clone();
-        let result = run(self.service.clone(), self.slots.clone(), request, at).await;
+        let result = run(
+            self.records.clone(),
+            self.slots.clone(),
+            request,
+            at,
+            caller,
+        )
+        .await;
         log_result(&request_id, &result);
         Ok(Response::new(result?))
+    }
+
+    async fn get_assessment(
+        &self,
+        request: Request<pb::GetAssessmentRequest>,
+    ) -> Result<Response<pb::StoredAssessment>, Status> {
+        let caller = caller_of(&request);
+        let r = request.into_inner();
+        let stored = self
+            .records
+            .get(&caller, &r.tenant, &r.id, r.revision)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(stored_to_proto(&stored)))
+    }
+
+    async fn list_assessments(
+        &self,
+        request: Request<pb::ListAssessmentsRequest>,
+    ) -> Result<Response<pb::ListAssessmentsResponse>, Status> {
+        let caller = caller_of(&request);
+        let r = request.into_inner();
+        let mut violations = Violations::default();
+        let query = list_query_from_proto(&r, &mut violations);
+        violations
+            .into_result()
+            .map_err(ApiError::InvalidArgument)?;
+        let (page, query) = self
+            .records
+            .list(&caller, query, &r.page_token)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(page_to_proto(&page, &query)))
+    }
+
+    async fn list_revisions(
+        &self,
+        request: Request<pb::ListRevisionsRequest>,
+    ) -> Result<Response<pb::ListRevisionsResponse>, Status> {
+        let caller = caller_of(&request);
+        let r = request.into_inner();
+        let revisions = self
+            .records
+            .revisions(&caller, &r.tenant, &r.id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(revisions_to_proto(&revisions)))
     }
 
     type AssessStreamStream =
@@ -267,12 +396,13 @@ impl pb::assessment_service_server::AssessmentService for AssessmentApi {
         request: Request<Streaming<pb::AssessRequest>>,
     ) -> Result<Response<Self::AssessStreamStream>, Status> {
         let call = CallDeadline::of(&request);
+        let caller = caller_of(&request);
         let incoming = request.into_inner();
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let (end_tx, end_rx) = oneshot::channel();
         let api = self.clone();
         tokio::spawn(async move {
-            if let Some(status) = api.serve_stream(call, incoming, tx).await {
+            if let Some(status) = api.serve_stream(call, caller, incoming, tx).await {
                 let _ = end_tx.send(status);
             }
         });
@@ -290,6 +420,7 @@ impl AssessmentApi {
     async fn serve_stream(
         &self,
         call: CallDeadline,
+        caller: Caller,
         mut incoming: Streaming<pb::AssessRequest>,
         tx: mpsc::Sender<pb::AssessResponse>,
     ) -> Option<Status> {
@@ -321,7 +452,7 @@ impl AssessmentApi {
             let at = call.for_work_from(Instant::now(), self.limits.request_timeout);
             let request_id = request.request_id.clone();
             let result = tokio::select! {
-                r = run(self.service.clone(), self.slots.clone(), request, at) => r,
+                r = run(self.records.clone(), self.slots.clone(), request, at, caller.clone()) => r,
                 _ = tx.closed() => return None,
             };
             log_result(&request_id, &result);

@@ -305,8 +305,15 @@ where
         Poll::Ready(Ok(()))
     }
 
-    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+    fn call(&mut self, mut request: http::Request<B>) -> Self::Future {
         let guard = self.activity.begin();
+        // what tonic's `Request::remote_addr` reads: the audit log's peer
+        request
+            .extensions_mut()
+            .insert(tonic::transport::server::TcpConnectInfo {
+                local_addr: None,
+                remote_addr: Some(self.peer),
+            });
         let span = tracing::info_span!(
             "grpc",
             peer = %self.peer,

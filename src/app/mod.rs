@@ -7,7 +7,6 @@ pub mod connections;
 pub mod deadline;
 
 use std::future::Future;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::net::TcpListener;
@@ -15,7 +14,7 @@ use tokio::net::TcpListener;
 use crate::api::pb::assessment_service_server::AssessmentServiceServer;
 use crate::api::pb::rule_service_server::RuleServiceServer;
 use crate::api::{AssessmentApi, CallLimits, RuleApi, pb};
-use crate::service::Service;
+use crate::service::Records;
 pub use connections::ConnectionLimits;
 
 /// Why the server could not start.
@@ -92,17 +91,17 @@ pub fn runtime() -> std::io::Result<tokio::runtime::Runtime> {
 /// limits.
 pub async fn run(
     listener: TcpListener,
-    service: Arc<Service>,
+    records: Records,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
-    run_with_limits(listener, service, ServerLimits::default(), shutdown).await
+    run_with_limits(listener, records, ServerLimits::default(), shutdown).await
 }
 
 /// Serves `service` on `listener` until `shutdown` completes; then drains for
 /// the grace period, closes what is left and returns.
 pub async fn run_with_limits(
     listener: TcpListener,
-    service: Arc<Service>,
+    records: Records,
     limits: ServerLimits,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
@@ -124,13 +123,14 @@ pub async fn run_with_limits(
     let addr = listener
         .local_addr()
         .map_or_else(|e| format!("unknown ({e})"), |a| a.to_string());
-    tracing::info!(%addr, bundle = %service.bundle.id, version = %service.bundle.version, digest = %service.bundle.digest, "serving");
+    let service = records.service.clone();
+    tracing::info!(%addr, database = records.store().backend(), bundle = %service.bundle.id, version = %service.bundle.version, digest = %service.bundle.digest, "serving");
 
     let routes = tonic::service::Routes::new(health)
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(
-            AssessmentServiceServer::new(AssessmentApi::new(service.clone(), limits.calls))
+            AssessmentServiceServer::new(AssessmentApi::new(records, limits.calls))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
         .add_service(

@@ -200,6 +200,11 @@ macro_rules! named {
                     $($ty::$variant => $name),+
                 }
             }
+
+            /// The value of `name`, if it is one.
+            pub fn from_name(name: &str) -> Option<$ty> {
+                $ty::ALL.into_iter().find(|v| v.name() == name)
+            }
         }
     };
 }
@@ -301,7 +306,7 @@ named!(Horizon {
 
 /// Where a piece of evidence stands. For an alternative's impacts, the
 /// title is the alternative's title and section 0 its text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Place {
     /// The draft's title.
@@ -313,7 +318,7 @@ pub enum Place {
 }
 
 /// Where in the draft a rule found what it fired on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Evidence {
     /// The rule that used this evidence.
     pub rule_id: String,
@@ -346,7 +351,7 @@ impl Evidence {
 }
 
 /// An estimated effect on one determinant of wellbeing.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -378,7 +383,7 @@ pub struct Impact {
 }
 
 /// A screening signal given by a rule.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ScreeningReason {
     /// The rule.
     pub rule_id: String,
@@ -391,7 +396,7 @@ pub struct ScreeningReason {
 }
 
 /// A screening exemption that applied.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ExemptionHit {
     /// Exemption id.
     pub id: String,
@@ -404,7 +409,7 @@ pub struct ExemptionHit {
 }
 
 /// The screening result.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Screening {
     /// The verdict.
     pub verdict: Verdict,
@@ -462,7 +467,7 @@ pub struct Indicator {
 }
 
 /// The verdict for one goal.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -485,7 +490,7 @@ pub struct GoalAlignment {
 }
 
 /// A special assessment the item calls for (LAVA, SUVA …).
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RequiredAssessment {
     /// Kind id.
     pub kind: String,
@@ -498,7 +503,7 @@ pub struct RequiredAssessment {
 }
 
 /// Something the preparer should add or check.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OpenQuestion {
     /// Question id.
     pub id: String,
@@ -509,7 +514,7 @@ pub struct OpenQuestion {
 }
 
 /// The impacts of one alternative.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AlternativeAssessment {
     /// Caller's alternative id.
     pub alternative_id: String,
@@ -522,7 +527,7 @@ pub struct AlternativeAssessment {
 }
 
 /// A concept found in the draft.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -536,7 +541,7 @@ pub struct ConceptHit {
 }
 
 /// Identity of a rule bundle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -550,7 +555,7 @@ pub struct BundleRef {
 }
 
 /// Identity of a welfare plan.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -568,7 +573,7 @@ pub struct PlanRef {
 
 /// A wellbeing services county (hyvinvointialue), or the City of Helsinki
 /// and Åland, which organise their services outside the counties.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"
@@ -581,7 +586,7 @@ pub struct County {
 }
 
 /// A Finnish municipality, as the register of `municipalities.yaml` gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Municipality {
     /// Statistics Finland's three-digit number: the tenant id.
     pub number: String,
@@ -611,7 +616,7 @@ impl Municipality {
 }
 
 /// The assessment of one draft.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[expect(
     missing_docs,
     reason = "the names say what each is; a comment would only repeat them"

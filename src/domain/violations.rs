@@ -81,6 +81,11 @@ impl Violations {
         self.total == 0
     }
 
+    /// `Ok` when there are none, else these violations as the error.
+    pub fn into_result(self) -> Result<(), Violations> {
+        if self.is_empty() { Ok(()) } else { Err(self) }
+    }
+
     /// How many problems were found.
     pub fn total(&self) -> usize {
         self.total

@@ -43,6 +43,10 @@ fn the_unit_and_the_image_start_eva_with_the_shipped_config() {
     assert!(image.contains("COPY rules /usr/share/eva/rules"));
     let config = std::fs::read_to_string(root().join("deploy/eva.yaml")).expect("config");
     assert!(config.contains("rules: /usr/share/eva/rules"));
+    // the database lives where the unit and the image let eva write
+    assert!(config.contains("database_url: sqlite:///var/lib/eva/eva.db"));
+    assert!(unit.contains("StateDirectory=eva"));
+    assert!(image.contains("VOLUME /var/lib/eva"));
     // the unit waits longer than the grace period before it kills
     let grace: u64 = config
         .lines()

@@ -59,6 +59,18 @@ pub fn large_text(max_text_bytes: usize) -> (Limits, ServerLimits) {
 pub struct TestServer {
     pub addr: std::net::SocketAddr,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The store the server keeps assessments in.
+    pub store: Arc<dyn eva::store::Store>,
+    /// The directory of its SQLite file, removed when dropped.
+    _data: Option<tempfile::TempDir>,
+}
+
+/// A fresh SQLite store in a temporary directory.
+pub async fn sqlite_store() -> (Arc<dyn eva::store::Store>, tempfile::TempDir) {
+    let dir = tempfile::tempdir().expect("temporary directory");
+    let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+    let store = eva::store::open(&url).await.expect("SQLite store opens");
+    (store, dir)
 }
 
 impl Drop for TestServer {
@@ -79,14 +91,26 @@ impl TestServer {
     }
 
     pub async fn start_core(core: Service, limits: ServerLimits) -> TestServer {
+        let (store, dir) = sqlite_store().await;
+        let mut server = TestServer::start_store(core, store, limits).await;
+        server._data = Some(dir);
+        server
+    }
+
+    /// A server keeping its assessments in `store`.
+    pub async fn start_store(
+        core: Service,
+        store: Arc<dyn eva::store::Store>,
+        limits: ServerLimits,
+    ) -> TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");
         let addr = listener.local_addr().expect("addr");
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let core = Arc::new(core);
+        let records = eva::service::Records::new(Arc::new(core), store.clone());
         tokio::spawn(async move {
-            eva::app::run_with_limits(listener, core, limits, async {
+            eva::app::run_with_limits(listener, records, limits, async {
                 let _ = rx.await;
             })
             .await
@@ -95,6 +119,8 @@ impl TestServer {
         TestServer {
             addr,
             stop: Some(tx),
+            store,
+            _data: None,
         }
     }
 
@@ -233,7 +259,12 @@ pub fn free_port() -> u16 {
 
 /// `eva serve` as a process on `addr` (set through EVA_LISTEN, as operators
 /// do); killed when dropped.
-pub struct ServeProcess(Option<Child>);
+/// `eva serve` as a process, its SQLite store in a temporary directory
+/// (unless its flags name another); killed when dropped.
+pub struct ServeProcess {
+    child: Option<Child>,
+    _data: tempfile::TempDir,
+}
 
 impl ServeProcess {
     pub fn start(addr: &str, stderr: Stdio) -> ServeProcess {
@@ -248,23 +279,29 @@ impl ServeProcess {
     /// `eva serve` run by `program` (such as `prlimit … --` with the `eva`
     /// binary as its last argument), waited for until it listens.
     pub fn command(addr: &str, mut program: Command, args: &[&str], stderr: Stdio) -> ServeProcess {
-        let process = ServeProcess(Some(
-            program
-                .arg("serve")
-                .args(args)
-                .env("EVA_LISTEN", addr)
-                .current_dir(root())
-                .stdout(Stdio::null())
-                .stderr(stderr)
-                .spawn()
-                .expect("eva serve starts"),
-        ));
+        let data = tempfile::tempdir().expect("temporary directory");
+        let database = format!("sqlite://{}", data.path().join("eva.db").display());
+        let process = ServeProcess {
+            child: Some(
+                program
+                    .arg("serve")
+                    .args(args)
+                    .env("EVA_LISTEN", addr)
+                    .env("EVA_DATABASE_URL", database)
+                    .current_dir(root())
+                    .stdout(Stdio::null())
+                    .stderr(stderr)
+                    .spawn()
+                    .expect("eva serve starts"),
+            ),
+            _data: data,
+        };
         wait_listening(addr);
         process
     }
 
     fn child(&mut self) -> &mut Child {
-        self.0.as_mut().expect("the server runs")
+        self.child.as_mut().expect("the server runs")
     }
 
     pub fn pid(&mut self) -> u32 {
@@ -296,7 +333,7 @@ impl ServeProcess {
     /// and, when it was piped, what it wrote to stderr.
     pub fn wait(mut self, within: Duration) -> (std::process::ExitStatus, String) {
         use std::io::Read;
-        let mut child = self.0.take().expect("the server runs");
+        let mut child = self.child.take().expect("the server runs");
         let stderr = child.stderr.take().map(|mut s| {
             std::thread::spawn(move || {
                 let mut out = String::new();
@@ -325,7 +362,7 @@ impl ServeProcess {
 
 impl Drop for ServeProcess {
     fn drop(&mut self) {
-        if let Some(mut child) = self.0.take() {
+        if let Some(mut child) = self.child.take() {
             let _ = child.kill();
             let _ = child.wait();
         }
@@ -610,4 +647,89 @@ pub async fn bundle_info(server: &TestServer) -> pb::BundleInfo {
         .await
         .expect("bundle info")
         .into_inner()
+}
+
+/// A PostgreSQL store of its own for one test: a fresh schema in the
+/// database of `DATABASE_URL`, or a throwaway container when a Docker
+/// engine is reachable. `None` (and a visible skip, a failure under CI)
+/// when there is neither.
+pub async fn postgres_store() -> Option<(Arc<dyn eva::store::Store>, PostgresGuard)> {
+    use std::str::FromStr;
+    let (url, container) = match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => (url, None),
+        _ if docker_reachable() => {
+            use testcontainers_modules::testcontainers::ImageExt;
+            use testcontainers_modules::testcontainers::runners::AsyncRunner;
+            let container = testcontainers_modules::postgres::Postgres::default()
+                .with_tag("16-alpine")
+                .start()
+                .await
+                .expect("a PostgreSQL container starts");
+            let port = container
+                .get_host_port_ipv4(5432)
+                .await
+                .expect("the container's port");
+            (
+                format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres"),
+                Some(container),
+            )
+        }
+        _ => {
+            skip("no PostgreSQL: set DATABASE_URL, or run a Docker engine for testcontainers");
+            return None;
+        }
+    };
+    let schema = format!("eva_test_{}", uuid::Uuid::new_v4().simple());
+    let admin = sqlx::PgPool::connect(&url)
+        .await
+        .expect("PostgreSQL at DATABASE_URL answers");
+    sqlx::query(&format!("CREATE SCHEMA {schema}"))
+        .execute(&admin)
+        .await
+        .expect("a schema of the test's own");
+    let options = sqlx::postgres::PgConnectOptions::from_str(&url)
+        .expect("DATABASE_URL")
+        .options([("search_path", schema.as_str())]);
+    let store = eva::store::PostgresStore::open_with(options)
+        .await
+        .expect("PostgreSQL store opens");
+    Some((
+        Arc::new(store),
+        PostgresGuard {
+            admin,
+            schema,
+            _container: container.map(Box::new),
+        },
+    ))
+}
+
+/// Drops a test's schema (and stops its container) at [`PostgresGuard::drop_schema`].
+pub struct PostgresGuard {
+    admin: sqlx::PgPool,
+    pub schema: String,
+    _container: Option<
+        Box<
+            testcontainers_modules::testcontainers::ContainerAsync<
+                testcontainers_modules::postgres::Postgres,
+            >,
+        >,
+    >,
+}
+
+impl PostgresGuard {
+    /// A connection to the test's schema, for what the service never does.
+    pub fn admin(&self) -> &sqlx::PgPool {
+        &self.admin
+    }
+
+    pub async fn drop_schema(self) {
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await;
+    }
+}
+
+fn docker_reachable() -> bool {
+    std::env::var_os("DOCKER_HOST").is_some()
+        || std::path::Path::new("/var/run/docker.sock").exists()
 }

@@ -17,6 +17,8 @@ mod limits;
 mod matching;
 mod municipalities;
 mod python_client;
+mod records;
 mod render;
 mod shutdown;
+mod store;
 mod streams;

@@ -1,7 +1,12 @@
 //! The service layer: what a caller asks of eva, in domain terms. The gRPC
 //! layer converts protobuf messages into these types and maps the errors
 //! to statuses; the command line calls the service directly. Nothing here
-//! knows protobuf or the transport.
+//! knows protobuf or the transport. [`Records`] adds the store: what the
+//! server keeps of each assessment, and who read it.
+
+mod records;
+
+pub use records::{Caller, RecordError, Records};
 
 use crate::domain::{Assessment, Deadline, Draft, Interrupted, Language, Violations};
 use crate::render::{Format, RenderError};
@@ -102,13 +107,25 @@ impl Service {
         if !violations.is_empty() {
             return Err(ServiceError::InvalidArgument(violations));
         }
-        let languages = if request.languages.is_empty() {
+        self.rendered(assessment, &request.languages, &request.formats, deadline)
+    }
+
+    /// An assessment with its renderings: each of `formats` in each of
+    /// `languages` (empty: the default languages of its municipality).
+    pub fn rendered(
+        &self,
+        assessment: Assessment,
+        languages: &[Language],
+        formats: &[Format],
+        deadline: &Deadline,
+    ) -> Result<Assessed, ServiceError> {
+        let languages = if languages.is_empty() {
             default_languages(&assessment)
         } else {
-            request.languages
+            languages.to_vec()
         };
         let mut renderings = Vec::new();
-        for &format in &request.formats {
+        for &format in formats {
             for &language in &languages {
                 deadline.check()?;
                 renderings.push(Rendering {

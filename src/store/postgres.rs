@@ -1,0 +1,95 @@
+//! PostgreSQL, for production. The pool reconnects by itself when the
+//! server comes back; errors name the problem, never the connection
+//! string.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+
+use super::StoreError;
+use super::sql::sql_store;
+
+/// Connections of the pool.
+const CONNECTIONS: u32 = 16;
+
+/// How long a call waits for a connection before the database counts as
+/// unavailable.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Assessments in a PostgreSQL database.
+#[derive(Debug, Clone)]
+pub struct PostgresStore {
+    pool: sqlx::PgPool,
+}
+
+static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
+
+impl PostgresStore {
+    /// Connects to `url` (`postgres://…`) and applies the migrations the
+    /// database lacks.
+    pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        let options = PgConnectOptions::from_str(url).map_err(|e| {
+            StoreError::Config(format!("the PostgreSQL URL is invalid: {}", redacted(e)))
+        })?;
+        PostgresStore::open_with(options).await
+    }
+
+    /// Connects with `options` (tests use them to choose a schema).
+    pub async fn open_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
+        let pool = PgPoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_with(options)
+            .await
+            .map_err(|e| {
+                StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", redacted(e)))
+            })?;
+        MIGRATOR.run(&pool).await.map_err(|e| {
+            StoreError::Config(format!(
+                "cannot bring the PostgreSQL schema up to date: {e}"
+            ))
+        })?;
+        Ok(PostgresStore { pool })
+    }
+
+    /// A serialization failure or deadlock: the transaction can be run
+    /// again.
+    fn transient(e: &sqlx::Error) -> bool {
+        matches!(e, sqlx::Error::Database(d) if matches!(d.code().as_deref(), Some("40001" | "40P01")))
+    }
+
+    fn error(e: sqlx::Error) -> StoreError {
+        match e {
+            sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+                StoreError::Unavailable(redacted(e))
+            }
+            sqlx::Error::Database(d)
+                if d.code()
+                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
+            {
+                StoreError::Unavailable(d.message().to_string())
+            }
+            sqlx::Error::Database(d) => StoreError::Failed(d.message().to_string()),
+            e => StoreError::Failed(redacted(e)),
+        }
+    }
+}
+
+/// The error's own words without anything that looks like a connection
+/// string (which may carry a password).
+fn redacted(e: impl std::fmt::Display) -> String {
+    e.to_string()
+        .split_whitespace()
+        .map(|w| {
+            if w.contains("://") {
+                "<database URL>"
+            } else {
+                w
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+sql_store!(PostgresStore, sqlx::Postgres, "postgres");

@@ -1,0 +1,492 @@
+//! The SQL both backends share: the schemas differ only in column types
+//! and in how they refuse changes to the audit log (see `migrations/`), so
+//! one text of each statement serves SQLite and PostgreSQL (`$1`
+//! placeholders, `ON CONFLICT`, integer microseconds for times). The
+//! macro gives each backend's store the [`Store`](super::Store) methods;
+//! what differs — connecting, pragmas, which errors are worth a retry —
+//! lives in the backend's own file.
+
+use crate::domain::{Assessment, BundleRef, Verdict};
+
+use super::{
+    AuditAction, AuditEntry, ReviewStatus, RevisionInfo, StoreError, Stored, Summary, from_micros,
+};
+
+/// Attempts of a write that met a busy database or a serialization
+/// conflict before its error reaches the caller.
+pub(super) const WRITE_ATTEMPTS: u32 = 8;
+
+pub(super) const INSERT_ASSESSMENT: &str = "\
+    INSERT INTO assessments (id, tenant, case_id, request_id, input_digest, bundle_id, \
+        bundle_version, bundle_digest, title, created_at, draft, revision, status, verdict) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) \
+    ON CONFLICT (tenant, request_id) DO NOTHING";
+
+pub(super) const INSERT_REVISION: &str = "\
+    INSERT INTO revisions (assessment_id, revision, created_at, author, status, verdict, note, \
+        changes, assessment) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+
+pub(super) const INSERT_AUDIT: &str = "\
+    INSERT INTO audit_log (at, caller, peer, tenant, assessment_id, action, result) \
+    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+
+pub(super) const SELECT_STORED: &str = "\
+    SELECT r.assessment, r.revision, r.status, a.request_id \
+    FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
+    WHERE a.tenant = $1 AND a.id = $2 AND r.revision = COALESCE($3, a.revision)";
+
+pub(super) const SELECT_BY_REQUEST: &str = "\
+    SELECT r.assessment, r.revision, r.status, a.request_id \
+    FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
+    WHERE a.tenant = $1 AND a.request_id = $2 AND r.revision = a.revision";
+
+pub(super) const SELECT_PAGE: &str = "\
+    SELECT id, case_id, title, verdict, revision, status, created_at, input_digest, \
+        bundle_id, bundle_version, bundle_digest \
+    FROM assessments \
+    WHERE tenant = $1 \
+      AND ($2 IS NULL OR case_id = $2) \
+      AND ($3 IS NULL OR verdict = $3) \
+      AND ($4 IS NULL OR created_at >= $4) \
+      AND ($5 IS NULL OR created_at < $5) \
+      AND ($6 IS NULL OR created_at > $6 OR (created_at = $6 AND id > $7)) \
+    ORDER BY created_at, id \
+    LIMIT $8";
+
+pub(super) const SELECT_EXISTS: &str = "SELECT 1 FROM assessments WHERE tenant = $1 AND id = $2";
+
+pub(super) const SELECT_REVISIONS: &str = "\
+    SELECT revision, created_at, author, status, verdict, note \
+    FROM revisions WHERE assessment_id = $1 ORDER BY revision";
+
+pub(super) const SELECT_AUDIT: &str = "\
+    SELECT at, caller, peer, tenant, assessment_id, action, result \
+    FROM audit_log WHERE tenant = $1 AND at >= $2 AND at < $3 ORDER BY seq";
+
+/// An assessment as the JSON document it is stored as.
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<String, StoreError> {
+    serde_json::to_string(value)
+        .map_err(|e| StoreError::Failed(format!("cannot write a document as JSON: {e}")))
+}
+
+/// A stored assessment read back.
+pub(super) fn assessment(json: &str) -> Result<Assessment, StoreError> {
+    serde_json::from_str(json).map_err(|e| StoreError::Corrupt(format!("an assessment: {e}")))
+}
+
+pub(super) fn revision(n: i64) -> Result<u32, StoreError> {
+    u32::try_from(n).map_err(|_| StoreError::Corrupt(format!("revision {n} is out of range")))
+}
+
+pub(super) fn status(name: &str) -> Result<ReviewStatus, StoreError> {
+    ReviewStatus::from_name(name)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown review status `{name}`")))
+}
+
+pub(super) fn verdict(name: &str) -> Result<Verdict, StoreError> {
+    Verdict::from_name(name).ok_or_else(|| StoreError::Corrupt(format!("unknown verdict `{name}`")))
+}
+
+pub(super) fn action(name: &str) -> Result<AuditAction, StoreError> {
+    AuditAction::from_name(name)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown audit action `{name}`")))
+}
+
+/// The columns of [`SELECT_STORED`] and [`SELECT_BY_REQUEST`].
+pub(super) fn stored(
+    json: &str,
+    rev: i64,
+    status_name: &str,
+    request_id: Option<String>,
+) -> Result<Stored, StoreError> {
+    Ok(Stored {
+        assessment: assessment(json)?,
+        revision: revision(rev)?,
+        status: status(status_name)?,
+        request_id,
+    })
+}
+
+/// The columns of [`SELECT_PAGE`].
+pub(super) struct SummaryRow {
+    pub id: String,
+    pub case_id: String,
+    pub title: String,
+    pub verdict: String,
+    pub revision: i64,
+    pub status: String,
+    pub created_at: i64,
+    pub input_digest: String,
+    pub bundle_id: String,
+    pub bundle_version: String,
+    pub bundle_digest: String,
+}
+
+impl SummaryRow {
+    pub(super) fn summary(self) -> Result<Summary, StoreError> {
+        Ok(Summary {
+            verdict: verdict(&self.verdict)?,
+            revision: revision(self.revision)?,
+            status: status(&self.status)?,
+            created_at: from_micros(self.created_at)?,
+            bundle: BundleRef {
+                id: self.bundle_id,
+                version: self.bundle_version,
+                digest: self.bundle_digest,
+            },
+            id: self.id,
+            case_id: self.case_id,
+            title: self.title,
+            input_digest: self.input_digest,
+        })
+    }
+}
+
+/// The columns of [`SELECT_REVISIONS`].
+pub(super) fn revision_info(
+    rev: i64,
+    created_at: i64,
+    author: String,
+    status_name: &str,
+    verdict_name: &str,
+    note: String,
+) -> Result<RevisionInfo, StoreError> {
+    Ok(RevisionInfo {
+        revision: revision(rev)?,
+        created_at: from_micros(created_at)?,
+        author,
+        status: status(status_name)?,
+        verdict: verdict(verdict_name)?,
+        note,
+    })
+}
+
+/// The columns of [`SELECT_AUDIT`].
+pub(super) fn audit_entry(
+    at: i64,
+    caller: String,
+    peer: String,
+    tenant: String,
+    assessment_id: Option<String>,
+    action_name: &str,
+    result: String,
+) -> Result<AuditEntry, StoreError> {
+    Ok(AuditEntry {
+        at: from_micros(at)?,
+        caller,
+        peer,
+        tenant,
+        assessment_id,
+        action: action(action_name)?,
+        result,
+    })
+}
+
+/// Gives `$store` (a struct with `pool: sqlx::Pool<$db>` and the functions
+/// `transient(&sqlx::Error) -> bool` and `error(sqlx::Error) -> StoreError`)
+/// the methods of [`Store`](super::Store).
+macro_rules! sql_store {
+    ($store:ty, $db:ty, $backend:literal) => {
+        impl $store {
+            /// Runs `attempt` again while it fails with an error worth a
+            /// retry (a busy database, a serialization conflict).
+            async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, StoreError>
+            where
+                F: FnMut() -> Fut,
+                Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
+            {
+                let mut tries = 0;
+                loop {
+                    tries += 1;
+                    match attempt().await {
+                        Ok(v) => return Ok(v),
+                        Err(e) if tries < $crate::store::sql::WRITE_ATTEMPTS && Self::transient(&e) => {
+                            tracing::debug!(error = %e, tries, "database busy; trying again");
+                            tokio::time::sleep(std::time::Duration::from_millis(5 << tries.min(6))).await;
+                        }
+                        Err(e) => return Err(Self::error(e)),
+                    }
+                }
+            }
+
+            async fn insert_new(
+                &self,
+                new: &$crate::store::NewAssessment,
+                audit: &$crate::store::AuditEntry,
+                draft_json: &str,
+                assessment_json: &str,
+            ) -> Result<bool, sqlx::Error> {
+                use $crate::store::sql::*;
+                let a = &new.assessment;
+                let created_at = $crate::store::micros(a.created_at);
+                let verdict = a.screening.verdict.name();
+                let status = $crate::store::ReviewStatus::Draft.name();
+                let mut tx = self.pool.begin().await?;
+                let inserted = sqlx::query(INSERT_ASSESSMENT)
+                    .bind(&a.id)
+                    .bind(&a.tenant)
+                    .bind(&a.case_id)
+                    .bind(new.request_id.as_deref())
+                    .bind(&a.input_digest)
+                    .bind(&a.bundle.id)
+                    .bind(&a.bundle.version)
+                    .bind(&a.bundle.digest)
+                    .bind(&a.title)
+                    .bind(created_at)
+                    .bind(draft_json)
+                    .bind(status)
+                    .bind(verdict)
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if inserted == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(INSERT_REVISION)
+                    .bind(&a.id)
+                    .bind(1i64)
+                    .bind(created_at)
+                    .bind("eva")
+                    .bind(status)
+                    .bind(verdict)
+                    .bind("")
+                    .bind("[]")
+                    .bind(assessment_json)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
+            async fn insert_audit<'e, E>(executor: E, e: &$crate::store::AuditEntry) -> Result<(), sqlx::Error>
+            where
+                E: sqlx::Executor<'e, Database = $db>,
+            {
+                sqlx::query($crate::store::sql::INSERT_AUDIT)
+                    .bind($crate::store::micros(e.at))
+                    .bind(&e.caller)
+                    .bind(&e.peer)
+                    .bind(&e.tenant)
+                    .bind(e.assessment_id.as_deref())
+                    .bind(e.action.name())
+                    .bind(&e.result)
+                    .execute(executor)
+                    .await?;
+                Ok(())
+            }
+        }
+
+        #[async_trait::async_trait]
+        impl $crate::store::Store for $store {
+            fn backend(&self) -> &'static str {
+                $backend
+            }
+
+            async fn create(
+                &self,
+                new: &$crate::store::NewAssessment,
+                audit: &$crate::store::AuditEntry,
+            ) -> Result<$crate::store::Created, StoreError> {
+                use $crate::store::sql::to_json;
+                let draft_json = to_json(&new.draft)?;
+                let assessment_json = to_json(&new.assessment)?;
+                let inserted = self
+                    .retrying(|| self.insert_new(new, audit, &draft_json, &assessment_json))
+                    .await?;
+                if inserted {
+                    return Ok($crate::store::Created::New($crate::store::Stored {
+                        assessment: new.assessment.clone(),
+                        revision: 1,
+                        status: $crate::store::ReviewStatus::Draft,
+                        request_id: new.request_id.clone(),
+                    }));
+                }
+                // the key is taken: by an earlier call, or by a concurrent
+                // one that committed while this one waited for it
+                let key = new.request_id.as_deref().unwrap_or_default();
+                match self.by_request(&new.assessment.tenant, key).await? {
+                    Some(s) => Ok($crate::store::Created::Existing(s)),
+                    None => Err(StoreError::Failed(
+                        "the idempotency key was taken, but nothing is stored under it".into(),
+                    )),
+                }
+            }
+
+            async fn by_request(
+                &self,
+                tenant: &str,
+                request_id: &str,
+            ) -> Result<Option<$crate::store::Stored>, StoreError> {
+                use sqlx::Row as _;
+                let row = sqlx::query($crate::store::sql::SELECT_BY_REQUEST)
+                    .bind(tenant)
+                    .bind(request_id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                row.map(|r| {
+                    $crate::store::sql::stored(
+                        r.try_get::<&str, _>(0).map_err(Self::error)?,
+                        r.try_get(1).map_err(Self::error)?,
+                        r.try_get::<&str, _>(2).map_err(Self::error)?,
+                        r.try_get(3).map_err(Self::error)?,
+                    )
+                })
+                .transpose()
+            }
+
+            async fn get(
+                &self,
+                tenant: &str,
+                id: &str,
+                revision: Option<u32>,
+            ) -> Result<Option<$crate::store::Stored>, StoreError> {
+                use sqlx::Row as _;
+                let row = sqlx::query($crate::store::sql::SELECT_STORED)
+                    .bind(tenant)
+                    .bind(id)
+                    .bind(revision.map(i64::from))
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                row.map(|r| {
+                    $crate::store::sql::stored(
+                        r.try_get::<&str, _>(0).map_err(Self::error)?,
+                        r.try_get(1).map_err(Self::error)?,
+                        r.try_get::<&str, _>(2).map_err(Self::error)?,
+                        r.try_get(3).map_err(Self::error)?,
+                    )
+                })
+                .transpose()
+            }
+
+            async fn list(
+                &self,
+                query: &$crate::store::ListQuery,
+            ) -> Result<$crate::store::Page, StoreError> {
+                use sqlx::Row as _;
+                let size = query.page_size.clamp(1, $crate::store::MAX_PAGE_SIZE);
+                let rows = sqlx::query($crate::store::sql::SELECT_PAGE)
+                    .bind(&query.tenant)
+                    .bind(query.case_id.as_deref())
+                    .bind(query.verdict.map(|v| v.name()))
+                    .bind(query.from.map($crate::store::micros))
+                    .bind(query.to.map($crate::store::micros))
+                    .bind(query.after.as_ref().map(|c| c.created_at))
+                    .bind(query.after.as_ref().map(|c| c.id.as_str()))
+                    .bind(i64::from(size) + 1)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                let mut items = Vec::with_capacity(rows.len());
+                for r in rows {
+                    let row = $crate::store::sql::SummaryRow {
+                        id: r.try_get(0).map_err(Self::error)?,
+                        case_id: r.try_get(1).map_err(Self::error)?,
+                        title: r.try_get(2).map_err(Self::error)?,
+                        verdict: r.try_get(3).map_err(Self::error)?,
+                        revision: r.try_get(4).map_err(Self::error)?,
+                        status: r.try_get(5).map_err(Self::error)?,
+                        created_at: r.try_get(6).map_err(Self::error)?,
+                        input_digest: r.try_get(7).map_err(Self::error)?,
+                        bundle_id: r.try_get(8).map_err(Self::error)?,
+                        bundle_version: r.try_get(9).map_err(Self::error)?,
+                        bundle_digest: r.try_get(10).map_err(Self::error)?,
+                    };
+                    items.push(row.summary()?);
+                }
+                let next = if items.len() > size as usize {
+                    items.truncate(size as usize);
+                    items.last().map(|s| $crate::store::Cursor {
+                        created_at: $crate::store::micros(s.created_at),
+                        id: s.id.clone(),
+                    })
+                } else {
+                    None
+                };
+                Ok($crate::store::Page { items, next })
+            }
+
+            async fn revisions(
+                &self,
+                tenant: &str,
+                id: &str,
+            ) -> Result<Option<Vec<$crate::store::RevisionInfo>>, StoreError> {
+                use sqlx::Row as _;
+                let exists = sqlx::query($crate::store::sql::SELECT_EXISTS)
+                    .bind(tenant)
+                    .bind(id)
+                    .fetch_optional(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                if exists.is_none() {
+                    return Ok(None);
+                }
+                let rows = sqlx::query($crate::store::sql::SELECT_REVISIONS)
+                    .bind(id)
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                rows.into_iter()
+                    .map(|r| {
+                        $crate::store::sql::revision_info(
+                            r.try_get(0).map_err(Self::error)?,
+                            r.try_get(1).map_err(Self::error)?,
+                            r.try_get(2).map_err(Self::error)?,
+                            r.try_get::<&str, _>(3).map_err(Self::error)?,
+                            r.try_get::<&str, _>(4).map_err(Self::error)?,
+                            r.try_get(5).map_err(Self::error)?,
+                        )
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+                    .map(Some)
+            }
+
+            async fn audit(&self, entry: &$crate::store::AuditEntry) -> Result<(), StoreError> {
+                self.retrying(|| Self::insert_audit(&self.pool, entry)).await
+            }
+
+            async fn audit_log(
+                &self,
+                tenant: &str,
+                from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+            ) -> Result<Vec<$crate::store::AuditEntry>, StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query($crate::store::sql::SELECT_AUDIT)
+                    .bind(tenant)
+                    .bind($crate::store::micros(from))
+                    .bind($crate::store::micros(to))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                rows.into_iter()
+                    .map(|r| {
+                        $crate::store::sql::audit_entry(
+                            r.try_get(0).map_err(Self::error)?,
+                            r.try_get(1).map_err(Self::error)?,
+                            r.try_get(2).map_err(Self::error)?,
+                            r.try_get(3).map_err(Self::error)?,
+                            r.try_get(4).map_err(Self::error)?,
+                            r.try_get::<&str, _>(5).map_err(Self::error)?,
+                            r.try_get(6).map_err(Self::error)?,
+                        )
+                    })
+                    .collect()
+            }
+
+            async fn ping(&self) -> Result<(), StoreError> {
+                sqlx::query("SELECT 1")
+                    .execute(&self.pool)
+                    .await
+                    .map(|_| ())
+                    .map_err(Self::error)
+            }
+        }
+    };
+}
+
+pub(super) use sql_store;
