@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::pb;
+use crate::domain::review::{Change, ImpactFields, Justified, Review};
 use crate::domain::{
     self, Direction, GoalVerdict, Horizon, Language, Likelihood, Localized, Magnitude, SectionKind,
     Verdict, Violations, printable, quoted,
@@ -241,6 +242,7 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
                 id: q.id.clone(),
                 text: Some(text(&q.text)),
                 rule_id: q.rule_id.clone(),
+                answer: q.answer.clone(),
             })
             .collect(),
         alternatives: Some(pb::AlternativesComparison {
@@ -588,5 +590,191 @@ pub fn revisions_to_proto(revisions: &[RevisionInfo]) -> pb::ListRevisionsRespon
                 note: r.note.clone(),
             })
             .collect(),
+    }
+}
+
+/// A review in domain terms, with the problems of its fields.
+pub fn review_from_proto(r: pb::ReviewAssessmentRequest, v: &mut Violations) -> Review {
+    let status = match pb::ReviewStatus::try_from(r.status) {
+        Ok(pb::ReviewStatus::Unspecified) => None,
+        Ok(pb::ReviewStatus::Draft) => Some(ReviewStatus::Draft),
+        Ok(pb::ReviewStatus::Reviewed) => Some(ReviewStatus::Reviewed),
+        Ok(pb::ReviewStatus::Approved) => Some(ReviewStatus::Approved),
+        Err(_) => {
+            v.add(
+                "status",
+                format!(
+                    "{} is not a review status; use DRAFT, REVIEWED or APPROVED, or leave it out to keep the current one",
+                    r.status
+                ),
+            );
+            None
+        }
+    };
+    let changes = r
+        .changes
+        .into_iter()
+        .enumerate()
+        .filter_map(|(i, c)| change_from_proto(&format!("changes[{i}]"), c, v))
+        .collect();
+    Review {
+        expected_revision: r.expected_revision,
+        reviewer: r.reviewer,
+        changes,
+        status,
+        note: r.note,
+    }
+}
+
+fn change_from_proto(at: &str, c: pb::ReviewChange, v: &mut Violations) -> Option<Justified> {
+    use pb::review_change::Change as C;
+    let change = match c.change {
+        None => {
+            v.add(
+                at,
+                "names no change; set one of add_impact, remove_impact, override_impact, \
+                 override_goal, override_screening or answer_question",
+            );
+            return None;
+        }
+        Some(C::AddImpact(i)) => Change::AddImpact {
+            impact: reviewed_impact(&format!("{at}.add_impact"), i, v)?,
+        },
+        Some(C::RemoveImpact(id)) => Change::RemoveImpact {
+            impact_id: id,
+            rule_id: String::new(),
+        },
+        Some(C::OverrideImpact(o)) => {
+            let Some(i) = o.impact else {
+                v.add(
+                    format!("{at}.override_impact.impact"),
+                    "is missing; give the impact as it holds",
+                );
+                return None;
+            };
+            Change::OverrideImpact {
+                impact_id: o.impact_id,
+                impact: reviewed_impact(&format!("{at}.override_impact.impact"), i, v)?,
+                rule_id: String::new(),
+            }
+        }
+        Some(C::OverrideGoal(g)) => {
+            let verdict = match pb::GoalVerdict::try_from(g.verdict) {
+                Ok(pb::GoalVerdict::Supports) => GoalVerdict::Supports,
+                Ok(pb::GoalVerdict::Conflicts) => GoalVerdict::Conflicts,
+                Ok(pb::GoalVerdict::Mixed) => GoalVerdict::Mixed,
+                Ok(pb::GoalVerdict::Unaffected) => GoalVerdict::Unaffected,
+                _ => {
+                    unspecified(v, &format!("{at}.override_goal.verdict"), "GOAL_VERDICT");
+                    return None;
+                }
+            };
+            Change::OverrideGoal {
+                goal_id: g.goal_id,
+                verdict,
+            }
+        }
+        Some(C::OverrideScreening(s)) => {
+            let verdict = match pb::ScreeningVerdict::try_from(s) {
+                Ok(pb::ScreeningVerdict::Required) => Verdict::Required,
+                Ok(pb::ScreeningVerdict::Recommended) => Verdict::Recommended,
+                Ok(pb::ScreeningVerdict::NotNeeded) => Verdict::NotNeeded,
+                _ => {
+                    unspecified(v, &format!("{at}.override_screening"), "SCREENING_VERDICT");
+                    return None;
+                }
+            };
+            Change::OverrideScreening {
+                verdict,
+                previous: Verdict::NotNeeded,
+            }
+        }
+        Some(C::AnswerQuestion(q)) => Change::AnswerQuestion {
+            question_id: q.question_id,
+            answer: q.answer,
+        },
+    };
+    Some(Justified {
+        change,
+        justification: c.justification,
+    })
+}
+
+fn unspecified(v: &mut Violations, field: &str, enum_name: &str) {
+    v.add(
+        field,
+        format!("is unspecified or unknown; give one of the {enum_name}_ values"),
+    );
+}
+
+fn reviewed_impact(at: &str, i: pb::ReviewedImpact, v: &mut Violations) -> Option<ImpactFields> {
+    let direction = match pb::Direction::try_from(i.direction) {
+        Ok(pb::Direction::Positive) => Some(Direction::Positive),
+        Ok(pb::Direction::Negative) => Some(Direction::Negative),
+        Ok(pb::Direction::Mixed) => Some(Direction::Mixed),
+        Ok(pb::Direction::Uncertain) => Some(Direction::Uncertain),
+        _ => None,
+    };
+    let magnitude = match pb::Magnitude::try_from(i.magnitude) {
+        Ok(pb::Magnitude::Minor) => Some(Magnitude::Minor),
+        Ok(pb::Magnitude::Moderate) => Some(Magnitude::Moderate),
+        Ok(pb::Magnitude::Major) => Some(Magnitude::Major),
+        _ => None,
+    };
+    let likelihood = match pb::Likelihood::try_from(i.likelihood) {
+        Ok(pb::Likelihood::Possible) => Some(Likelihood::Possible),
+        Ok(pb::Likelihood::Likely) => Some(Likelihood::Likely),
+        Ok(pb::Likelihood::Certain) => Some(Likelihood::Certain),
+        _ => None,
+    };
+    let horizon = match pb::Horizon::try_from(i.horizon) {
+        Ok(pb::Horizon::BudgetYear) => Some(Horizon::BudgetYear),
+        Ok(pb::Horizon::CouncilTerm) => Some(Horizon::CouncilTerm),
+        Ok(pb::Horizon::LongTerm) => Some(Horizon::LongTerm),
+        _ => None,
+    };
+    for (field, given, name) in [
+        ("direction", direction.is_some(), "DIRECTION"),
+        ("magnitude", magnitude.is_some(), "MAGNITUDE"),
+        ("likelihood", likelihood.is_some(), "LIKELIHOOD"),
+        ("horizon", horizon.is_some(), "HORIZON"),
+    ] {
+        if !given {
+            unspecified(v, &format!("{at}.{field}"), name);
+        }
+    }
+    Some(ImpactFields {
+        determinant: i.determinant,
+        groups: i.groups,
+        direction: direction?,
+        magnitude: magnitude?,
+        likelihood: likelihood?,
+        horizon: horizon?,
+        rationale: i.rationale,
+    })
+}
+
+/// The languages and formats a RenderAssessment asks for, with the
+/// problems of its fields.
+pub fn render_choices(
+    r: &pb::RenderAssessmentRequest,
+    v: &mut Violations,
+) -> (Vec<Language>, Vec<Format>) {
+    let languages = render_languages(&r.render_languages, v);
+    let formats = render_formats(&r.render_formats, v);
+    if r.render_formats.is_empty() {
+        v.add(
+            "render_formats",
+            "is empty; ask for at least one of RENDER_FORMAT_HTML, RENDER_FORMAT_MARKDOWN or RENDER_FORMAT_TEXT",
+        );
+    }
+    (languages, formats)
+}
+
+/// Renderings of a stored assessment.
+pub fn renderings_to_proto(revision: u32, a: &Assessed) -> pb::RenderAssessmentResponse {
+    pb::RenderAssessmentResponse {
+        revision,
+        renderings: assessed_to_proto(a).renderings,
     }
 }

@@ -6,7 +6,8 @@ mod service;
 
 pub use convert::{
     MAX_RENDER_CHOICES, assess_request_from_proto, assessed_to_proto, assessment_to_proto,
-    draft_from_proto, list_query_from_proto, page_to_proto, revisions_to_proto, stored_to_proto,
+    draft_from_proto, list_query_from_proto, page_to_proto, render_choices, renderings_to_proto,
+    review_from_proto, revisions_to_proto, stored_to_proto,
 };
 pub use service::{ApiError, AssessmentApi, CallDeadline, CallLimits, RuleApi, Waited};
 

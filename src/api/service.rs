@@ -18,7 +18,8 @@ use tonic_types::{ErrorDetails, StatusExt};
 
 use super::convert::{
     assess_request_from_proto, assessed_to_proto, bundle_info, list_query_from_proto,
-    page_to_proto, revisions_to_proto, stored_to_proto, taxonomy,
+    page_to_proto, render_choices, renderings_to_proto, review_from_proto, revisions_to_proto,
+    stored_to_proto, taxonomy,
 };
 use super::pb;
 use crate::domain::{Deadline, Interrupted, Violations, printable};
@@ -54,6 +55,12 @@ pub enum ApiError {
     /// The store is unavailable; the call can be retried.
     #[error("{0}")]
     Unavailable(String),
+    /// A concurrent change came first; read again and retry.
+    #[error("{0}")]
+    Aborted(String),
+    /// The record's state does not allow the change.
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// Something failed that the caller cannot fix: the bundle at run
     /// time, a template, the task running the assessment, the store.
     #[error("{0}")]
@@ -67,6 +74,8 @@ impl From<RecordError> for ApiError {
             RecordError::NotFound(m) => ApiError::NotFound(m),
             RecordError::AlreadyExists(m) => ApiError::AlreadyExists(m),
             RecordError::Unavailable(m) => ApiError::Unavailable(m),
+            RecordError::Aborted(m) => ApiError::Aborted(m),
+            RecordError::FailedPrecondition(m) => ApiError::FailedPrecondition(m),
             RecordError::Service(e) => e.into(),
             RecordError::Internal(m) => ApiError::Internal(m),
         }
@@ -116,6 +125,8 @@ impl From<ApiError> for Status {
             ApiError::NotFound(m) => Status::not_found(m),
             ApiError::AlreadyExists(m) => Status::already_exists(m),
             ApiError::Unavailable(m) => Status::unavailable(m),
+            ApiError::Aborted(m) => Status::aborted(m),
+            ApiError::FailedPrecondition(m) => Status::failed_precondition(m),
             other => {
                 let error = other.to_string();
                 tracing::error!(error = %printable(&error, 2000), "assessment failed");
@@ -386,6 +397,45 @@ impl pb::assessment_service_server::AssessmentService for AssessmentApi {
             .await
             .map_err(ApiError::from)?;
         Ok(Response::new(revisions_to_proto(&revisions)))
+    }
+
+    async fn review_assessment(
+        &self,
+        request: Request<pb::ReviewAssessmentRequest>,
+    ) -> Result<Response<pb::StoredAssessment>, Status> {
+        let caller = caller_of(&request);
+        let r = request.into_inner();
+        let (tenant, id) = (r.tenant.clone(), r.id.clone());
+        let mut violations = Violations::default();
+        let review = review_from_proto(r, &mut violations);
+        violations
+            .into_result()
+            .map_err(ApiError::InvalidArgument)?;
+        let stored = self
+            .records
+            .review(&caller, &tenant, &id, review)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(stored_to_proto(&stored)))
+    }
+
+    async fn render_assessment(
+        &self,
+        request: Request<pb::RenderAssessmentRequest>,
+    ) -> Result<Response<pb::RenderAssessmentResponse>, Status> {
+        let caller = caller_of(&request);
+        let r = request.into_inner();
+        let mut violations = Violations::default();
+        let (languages, formats) = render_choices(&r, &mut violations);
+        violations
+            .into_result()
+            .map_err(ApiError::InvalidArgument)?;
+        let (revision, rendered) = self
+            .records
+            .render(&caller, &r.tenant, &r.id, r.revision, &languages, &formats)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(renderings_to_proto(revision, &rendered)))
     }
 
     type AssessStreamStream =

@@ -209,6 +209,10 @@ macro_rules! named {
     };
 }
 
+pub mod review;
+
+pub use review::ReviewStatus;
+
 /// Screening verdict: does this item need an impact assessment?
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -511,6 +515,9 @@ pub struct OpenQuestion {
     pub text: Localized,
     /// Rule that raised it.
     pub rule_id: String,
+    /// The preparer's answer, given in a review; empty while open.
+    #[serde(default)]
+    pub answer: String,
 }
 
 /// The impacts of one alternative.

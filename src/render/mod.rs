@@ -380,7 +380,11 @@ fn view(bundle: &dyn Vocabulary, a: &Assessment, lang: Language) -> Value {
             "title": r.title.get(lang),
             "reason": r.reason.get(lang),
         })).collect::<Vec<_>>(),
-        "open_questions": a.open_questions.iter().map(|q| q.text.get(lang)).collect::<Vec<_>>(),
+        "open_questions": a.open_questions.iter().filter(|q| q.answer.is_empty()).map(|q| q.text.get(lang)).collect::<Vec<_>>(),
+        "answered_questions": a.open_questions.iter().filter(|q| !q.answer.is_empty()).map(|q| json!({
+            "question": q.text.get(lang),
+            "answer": q.answer,
+        })).collect::<Vec<_>>(),
         "zero_option_described": a.zero_option_described,
         "alternatives": a.alternatives.iter().map(|alt| json!({
             "id": alt.alternative_id,

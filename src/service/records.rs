@@ -6,11 +6,12 @@
 
 use std::sync::Arc;
 
+use crate::domain::review::{self, Review};
 use crate::domain::{Deadline, Draft, Language, Violations, quoted};
 use crate::render::Format;
 use crate::store::{
-    AuditAction, AuditEntry, Created, Cursor, ListQuery, MAX_PAGE_SIZE, NewAssessment, Page,
-    RevisionInfo, Store, StoreError, Stored,
+    AuditAction, AuditEntry, Created, Cursor, ListQuery, MAX_PAGE_SIZE, NewAssessment, NewRevision,
+    Page, RevisionInfo, Store, StoreError, Stored,
 };
 
 use super::{Assessed, Service, ServiceError};
@@ -36,6 +37,12 @@ pub enum RecordError {
     /// The idempotency key was used for another draft.
     #[error("{0}")]
     AlreadyExists(String),
+    /// A review was made against a revision that is no longer the latest.
+    #[error("{0}")]
+    Aborted(String),
+    /// The assessment's state does not allow the change.
+    #[error("{0}")]
+    FailedPrecondition(String),
     /// The database is unavailable; the call can be retried.
     #[error("{0}")]
     Unavailable(String),
@@ -189,25 +196,116 @@ impl Records {
     ) -> Result<Stored, RecordError> {
         let mut v = self.check_tenant(tenant);
         check_id(&mut v, id);
-        if revision == Some(0) {
-            v.add(
-                "revision",
-                "is 0; revisions count from 1 (the machine's), or leave it out for the latest",
-            );
-        }
+        check_revision(&mut v, revision);
         v.into_result().map_err(RecordError::InvalidArgument)?;
         let found = self.store.get(tenant, id, revision).await?;
         let result = if found.is_some() { "ok" } else { "not_found" };
         self.log(caller, tenant, Some(id), AuditAction::Read, result)
             .await?;
-        found.ok_or_else(|| match revision {
-            Some(r) => RecordError::NotFound(format!(
-                "municipality {tenant} has no assessment {} with revision {r}; \
-                 ListRevisions gives the revisions it has",
-                quoted(id)
-            )),
-            None => not_found(tenant, id),
+        found.ok_or_else(|| missing(tenant, id, revision))
+    }
+
+    /// Reviews a tenant's assessment: applies the changes to the revision
+    /// the reviewer saw, which must still be the latest, and keeps the
+    /// result as the next revision.
+    pub async fn review(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        id: &str,
+        mut review: Review,
+    ) -> Result<Stored, RecordError> {
+        let mut v = self.check_tenant(tenant);
+        check_id(&mut v, id);
+        review::check_review(&review, &mut v);
+        v.into_result().map_err(RecordError::InvalidArgument)?;
+        let fail = |result: &'static str, e: RecordError| async move {
+            self.log(caller, tenant, Some(id), AuditAction::Review, result)
+                .await?;
+            Err(e)
+        };
+        let Some(latest) = self.store.get(tenant, id, None).await? else {
+            return fail("not_found", not_found(tenant, id)).await;
+        };
+        if latest.revision != review.expected_revision {
+            return fail(
+                "aborted",
+                stale(id, review.expected_revision, latest.revision),
+            )
+            .await;
+        }
+        let status = review.status.unwrap_or(latest.status);
+        if let Err(why) =
+            review::check_transition(latest.status, status, review.changes.len(), &review.note)
+        {
+            return fail("failed_precondition", RecordError::FailedPrecondition(why)).await;
+        }
+        let bundle = &self.service.bundle;
+        let determinants: Vec<&str> = bundle.determinants.iter().map(|e| e.id.as_str()).collect();
+        let groups: Vec<&str> = bundle.groups.iter().map(|e| e.id.as_str()).collect();
+        let taxonomy = review::Taxonomy {
+            determinants: &determinants,
+            groups: &groups,
+        };
+        let assessment = match review::apply(&latest.assessment, &mut review.changes, &taxonomy) {
+            Ok(a) => a,
+            Err(v) => return fail("invalid_argument", RecordError::InvalidArgument(v)).await,
+        };
+        let new = NewRevision {
+            revision: latest.revision + 1,
+            created_at: time::OffsetDateTime::now_utc(),
+            author: review.reviewer.trim().to_string(),
+            status,
+            note: review.note.trim().to_string(),
+            changes: review.changes,
+            assessment,
+        };
+        let audit = self.entry(caller, tenant, Some(id), AuditAction::Review, "ok");
+        if !self
+            .store
+            .review(tenant, id, latest.revision, &new, &audit)
+            .await?
+        {
+            // reviewed by someone else between the read and the write
+            let now = self
+                .store
+                .get(tenant, id, None)
+                .await?
+                .map_or(latest.revision + 1, |s| s.revision);
+            return fail("aborted", stale(id, review.expected_revision, now)).await;
+        }
+        Ok(Stored {
+            assessment: new.assessment,
+            revision: new.revision,
+            status: new.status,
+            request_id: latest.request_id,
         })
+    }
+
+    /// Renderings of a tenant's assessment at `revision` (its latest when
+    /// `None`): each of `formats` in each of `languages`.
+    pub async fn render(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        id: &str,
+        revision: Option<u32>,
+        languages: &[Language],
+        formats: &[Format],
+    ) -> Result<(u32, Assessed), RecordError> {
+        let mut v = self.check_tenant(tenant);
+        check_id(&mut v, id);
+        check_revision(&mut v, revision);
+        v.into_result().map_err(RecordError::InvalidArgument)?;
+        let found = self.store.get(tenant, id, revision).await?;
+        let result = if found.is_some() { "ok" } else { "not_found" };
+        self.log(caller, tenant, Some(id), AuditAction::Render, result)
+            .await?;
+        let stored = found.ok_or_else(|| missing(tenant, id, revision))?;
+        let rendered =
+            self.service
+                .rendered(stored.assessment, languages, formats, &Deadline::none())?;
+        Ok((stored.revision, rendered))
     }
 
     /// The revisions of a tenant's assessment, oldest first.
@@ -328,6 +426,36 @@ fn check_id(v: &mut Violations, id: &str) {
             "is longer than an assessment id (a UUID of 36 characters)",
         );
     }
+}
+
+fn check_revision(v: &mut Violations, revision: Option<u32>) {
+    if revision == Some(0) {
+        v.add(
+            "revision",
+            "is 0; revisions count from 1 (the machine's), or leave it out for the latest",
+        );
+    }
+}
+
+/// Not found, at a revision or at all.
+fn missing(tenant: &str, id: &str, revision: Option<u32>) -> RecordError {
+    match revision {
+        Some(r) => RecordError::NotFound(format!(
+            "municipality {tenant} has no assessment {} with revision {r}; \
+             ListRevisions gives the revisions it has",
+            quoted(id)
+        )),
+        None => not_found(tenant, id),
+    }
+}
+
+fn stale(id: &str, expected: u32, latest: u32) -> RecordError {
+    RecordError::Aborted(format!(
+        "assessment {} is at revision {latest}, not at expected_revision {expected}: \
+         it was reviewed meanwhile; read revision {latest}, make your changes on it and \
+         send expected_revision {latest}",
+        quoted(id)
+    ))
 }
 
 fn not_found(tenant: &str, id: &str) -> RecordError {

@@ -14,9 +14,11 @@ mod token;
 use std::fmt;
 use std::sync::Arc;
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use time::OffsetDateTime;
 
+pub use crate::domain::ReviewStatus;
+use crate::domain::review::Justified;
 use crate::domain::{Assessment, BundleRef, Draft, Verdict};
 
 pub use postgres::PostgresStore;
@@ -32,40 +34,6 @@ pub const MAX_PAGE_SIZE: u32 = 500;
 /// Assessments a page holds when the caller does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 
-/// Where a preparer's review has taken an assessment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ReviewStatus {
-    /// As the machine made it, or reviewed only in part.
-    Draft,
-    /// A preparer has reviewed it.
-    Reviewed,
-    /// Approved for the decision.
-    Approved,
-}
-
-impl ReviewStatus {
-    /// The name stored and shown.
-    pub fn name(self) -> &'static str {
-        match self {
-            ReviewStatus::Draft => "draft",
-            ReviewStatus::Reviewed => "reviewed",
-            ReviewStatus::Approved => "approved",
-        }
-    }
-
-    /// The status of `name`, if it is one.
-    pub fn from_name(name: &str) -> Option<ReviewStatus> {
-        [
-            ReviewStatus::Draft,
-            ReviewStatus::Reviewed,
-            ReviewStatus::Approved,
-        ]
-        .into_iter()
-        .find(|s| s.name() == name)
-    }
-}
-
 /// An assessment to keep, with the draft it was made of.
 #[derive(Debug, Clone)]
 pub struct NewAssessment {
@@ -74,6 +42,25 @@ pub struct NewAssessment {
     /// The draft as it was assessed.
     pub draft: Draft,
     /// The machine's assessment: revision 1.
+    pub assessment: Assessment,
+}
+
+/// A reviewed revision to keep.
+#[derive(Debug, Clone)]
+pub struct NewRevision {
+    /// Its number: one more than the revision reviewed.
+    pub revision: u32,
+    /// When the review was made.
+    pub created_at: OffsetDateTime,
+    /// The reviewer.
+    pub author: String,
+    /// Review status it sets.
+    pub status: ReviewStatus,
+    /// The reviewer's note.
+    pub note: String,
+    /// The changes, each with its justification.
+    pub changes: Vec<Justified>,
+    /// The assessment with the changes applied.
     pub assessment: Assessment,
 }
 
@@ -284,6 +271,28 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// A page of a tenant's assessments.
     async fn list(&self, query: &ListQuery) -> Result<Page, StoreError>;
 
+    /// Stores `new` as the latest revision of a tenant's assessment, with
+    /// `audit`, in one transaction, if its latest is still `expected`;
+    /// `false` (and nothing stored) when another review came first.
+    async fn review(
+        &self,
+        tenant: &str,
+        id: &str,
+        expected: u32,
+        new: &NewRevision,
+        audit: &AuditEntry,
+    ) -> Result<bool, StoreError>;
+
+    /// The changes of every revision after the first of a tenant's
+    /// assessments made between `from` and `to`, oldest first: what
+    /// preparers corrected.
+    async fn review_changes(
+        &self,
+        tenant: &str,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<(String, u32, Vec<Justified>)>, StoreError>;
+
     /// The revisions of a tenant's assessment, oldest first.
     async fn revisions(
         &self,
@@ -341,11 +350,7 @@ mod tests {
 
     #[test]
     fn names_read_back() {
-        for s in [
-            ReviewStatus::Draft,
-            ReviewStatus::Reviewed,
-            ReviewStatus::Approved,
-        ] {
+        for s in ReviewStatus::ALL {
             assert_eq!(ReviewStatus::from_name(s.name()), Some(s));
         }
         for a in [

@@ -31,6 +31,16 @@ pub(super) const INSERT_AUDIT: &str = "\
     INSERT INTO audit_log (at, caller, peer, tenant, assessment_id, action, result) \
     VALUES ($1, $2, $3, $4, $5, $6, $7)";
 
+pub(super) const UPDATE_LATEST: &str = "\
+    UPDATE assessments SET revision = $1, status = $2, verdict = $3 \
+    WHERE tenant = $4 AND id = $5 AND revision = $6";
+
+pub(super) const SELECT_CHANGES: &str = "\
+    SELECT a.id, r.revision, r.changes \
+    FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
+    WHERE a.tenant = $1 AND a.created_at >= $2 AND a.created_at < $3 AND r.revision > 1 \
+    ORDER BY a.created_at, a.id, r.revision";
+
 pub(super) const SELECT_STORED: &str = "\
     SELECT r.assessment, r.revision, r.status, a.request_id \
     FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
@@ -261,6 +271,49 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
+            async fn insert_review(
+                &self,
+                tenant: &str,
+                id: &str,
+                expected: u32,
+                new: &$crate::store::NewRevision,
+                audit: &$crate::store::AuditEntry,
+                (changes_json, assessment_json): (&str, &str),
+            ) -> Result<bool, sqlx::Error> {
+                use $crate::store::sql::*;
+                let verdict = new.assessment.screening.verdict.name();
+                let mut tx = self.pool.begin().await?;
+                let updated = sqlx::query(UPDATE_LATEST)
+                    .bind(i64::from(new.revision))
+                    .bind(new.status.name())
+                    .bind(verdict)
+                    .bind(tenant)
+                    .bind(id)
+                    .bind(i64::from(expected))
+                    .execute(&mut *tx)
+                    .await?
+                    .rows_affected();
+                if updated == 0 {
+                    tx.rollback().await?;
+                    return Ok(false);
+                }
+                sqlx::query(INSERT_REVISION)
+                    .bind(id)
+                    .bind(i64::from(new.revision))
+                    .bind($crate::store::micros(new.created_at))
+                    .bind(&new.author)
+                    .bind(new.status.name())
+                    .bind(verdict)
+                    .bind(&new.note)
+                    .bind(changes_json)
+                    .bind(assessment_json)
+                    .execute(&mut *tx)
+                    .await?;
+                Self::insert_audit(&mut *tx, audit).await?;
+                tx.commit().await?;
+                Ok(true)
+            }
+
             async fn insert_audit<'e, E>(executor: E, e: &$crate::store::AuditEntry) -> Result<(), sqlx::Error>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -408,6 +461,58 @@ macro_rules! sql_store {
                     None
                 };
                 Ok($crate::store::Page { items, next })
+            }
+
+            async fn review(
+                &self,
+                tenant: &str,
+                id: &str,
+                expected: u32,
+                new: &$crate::store::NewRevision,
+                audit: &$crate::store::AuditEntry,
+            ) -> Result<bool, StoreError> {
+                use $crate::store::sql::to_json;
+                let changes_json = to_json(&new.changes)?;
+                let assessment_json = to_json(&new.assessment)?;
+                self.retrying(|| {
+                    self.insert_review(
+                        tenant,
+                        id,
+                        expected,
+                        new,
+                        audit,
+                        (&changes_json, &assessment_json),
+                    )
+                })
+                .await
+            }
+
+            async fn review_changes(
+                &self,
+                tenant: &str,
+                from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+            ) -> Result<Vec<(String, u32, Vec<$crate::domain::review::Justified>)>, StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query($crate::store::sql::SELECT_CHANGES)
+                    .bind(tenant)
+                    .bind($crate::store::micros(from))
+                    .bind($crate::store::micros(to))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                rows.into_iter()
+                    .map(|r| {
+                        let changes: &str = r.try_get(2).map_err(Self::error)?;
+                        Ok((
+                            r.try_get(0).map_err(Self::error)?,
+                            $crate::store::sql::revision(r.try_get(1).map_err(Self::error)?)?,
+                            serde_json::from_str(changes).map_err(|e| {
+                                StoreError::Corrupt(format!("the changes of a review: {e}"))
+                            })?,
+                        ))
+                    })
+                    .collect()
             }
 
             async fn revisions(

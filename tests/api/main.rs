@@ -19,6 +19,7 @@ mod municipalities;
 mod python_client;
 mod records;
 mod render;
+mod review;
 mod shutdown;
 mod store;
 mod streams;

@@ -203,10 +203,17 @@ fn with_plan(bundle: &Bundle, verdict: Verdict, tenant: &str) -> Assessment {
         open_questions: bundle
             .questions
             .iter()
-            .map(|q| OpenQuestion {
+            .enumerate()
+            .map(|(i, q)| OpenQuestion {
                 id: q.id.clone(),
                 text: q.text.clone(),
                 rule_id: "sample".into(),
+                // templates are checked with open and answered questions
+                answer: if i == 0 {
+                    "Sample <answer> & \"quote\"".into()
+                } else {
+                    String::new()
+                },
             })
             .collect(),
         zero_option_described: true,

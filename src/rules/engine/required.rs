@@ -47,6 +47,7 @@ pub(super) fn push_question(bundle: &Bundle, out: &mut Vec<OpenQuestion>, id: &s
             id: q.id.clone(),
             text: q.text.clone(),
             rule_id: rule_id.to_string(),
+            answer: String::new(),
         });
     }
 }
