@@ -428,3 +428,172 @@ fn eval_pairs(run: &EvalRun) -> Result<Vec<(PathBuf, PathBuf)>, EvalRunError> {
         .zip(run.corpus.iter().cloned())
         .collect())
 }
+
+/// Which ledger report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ReportKind {
+    /// Per welfare-plan goal: the decisions that supported it, worked
+    /// against it or both.
+    Goals,
+    /// Per determinant and group: decisions with negative effects, flagged
+    /// where several hit one group.
+    Cumulative,
+    /// What preparers corrected: rules removed or overridden most, screening
+    /// verdicts changed.
+    Reviews,
+}
+
+/// Format of the audit log export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AuditFormat {
+    /// Comma-separated, with a header row.
+    Csv,
+    /// One JSON object per line.
+    Jsonl,
+}
+
+/// A period given on the command line: `--from` and `--to` as dates
+/// (`2026-01-01`, whole days in UTC, both included) or RFC 3339 times
+/// (`--to` excluded).
+pub fn period(
+    from: &str,
+    to: &str,
+) -> anyhow::Result<(time::OffsetDateTime, time::OffsetDateTime)> {
+    let at = |flag: &str, text: &str, end: bool| -> anyhow::Result<time::OffsetDateTime> {
+        let date = time::macros::format_description!("[year]-[month]-[day]");
+        if let Ok(d) = time::Date::parse(text, date) {
+            let day = if end {
+                d.next_day().ok_or_else(|| {
+                    anyhow::anyhow!("{flag} `{text}` is the last day time can hold")
+                })?
+            } else {
+                d
+            };
+            return Ok(day.midnight().assume_utc());
+        }
+        time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+            .map_err(|_| {
+                anyhow::anyhow!(
+                    "{flag} `{text}` is not a date or time; write a date such as 2026-01-31 or a time such as 2026-01-31T12:00:00Z"
+                )
+            })
+    };
+    let (from, to) = (at("--from", from, false)?, at("--to", to, true)?);
+    if from >= to {
+        anyhow::bail!("--to is not after --from; give a period that is not empty");
+    }
+    Ok((from, to))
+}
+
+/// The command line as the audit log names it.
+fn cli_caller() -> crate::service::Caller {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".into());
+    crate::service::Caller {
+        name: format!("eva cli ({user})"),
+        peer: "local".into(),
+    }
+}
+
+/// Writes a ledger report of the stored assessments to `out`.
+pub async fn report(
+    records: &crate::service::Records,
+    kind: ReportKind,
+    tenant: Option<&str>,
+    (from, to): (time::OffsetDateTime, time::OffsetDateTime),
+    lang: Option<Language>,
+    format: crate::report::ReportFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    use crate::report;
+    let bundle = &records.service.bundle;
+    let municipality = tenant.and_then(|t| bundle.municipalities.get(t));
+    let lang = lang
+        .or_else(|| municipality.and_then(|m| m.languages.first().copied()))
+        .unwrap_or(Language::Fi);
+    let last_day = (to - time::Duration::nanoseconds(1)).date();
+    let heading = report::Heading {
+        who: municipality.map_or_else(
+            || "Kaikki kunnat / Alla kommuner / Every municipality".to_string(),
+            |m| format!("{} ({})", m.name.get(lang), m.number),
+        ),
+        from: from.date().to_string(),
+        to: last_day.to_string(),
+    };
+    let caller = cli_caller();
+    let need_tenant = || {
+        tenant.ok_or_else(|| {
+            anyhow::anyhow!(
+                "--tenant is required for this report; give the municipality number, such as 091"
+            )
+        })
+    };
+    let text = match kind {
+        ReportKind::Goals => {
+            let s = records
+                .summarize_goals(&caller, need_tenant()?, from, to)
+                .await?;
+            report::goals(&s, &heading, lang, format)?
+        }
+        ReportKind::Cumulative => {
+            let e = records
+                .cumulative_effects(&caller, need_tenant()?, from, to)
+                .await?;
+            report::cumulative(&e, bundle, &heading, lang, format)?
+        }
+        ReportKind::Reviews => {
+            let s = records.review_statistics(&caller, tenant, from, to).await?;
+            report::reviews(&s, &heading, lang, format)?
+        }
+    };
+    out.write_all(text.as_bytes())?;
+    if !text.ends_with('\n') {
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
+/// Writes a tenant's audit log of a period to `out`.
+pub async fn audit(
+    store: &dyn crate::store::Store,
+    tenant: &str,
+    (from, to): (time::OffsetDateTime, time::OffsetDateTime),
+    format: AuditFormat,
+    out: &mut impl Write,
+) -> anyhow::Result<()> {
+    let entries = store.audit_log(tenant, from, to).await?;
+    match format {
+        AuditFormat::Jsonl => {
+            for e in &entries {
+                serde_json::to_writer(&mut *out, e)?;
+                out.write_all(b"\n")?;
+            }
+        }
+        AuditFormat::Csv => {
+            let mut w = csv::Writer::from_writer(out);
+            w.write_record([
+                "at",
+                "caller",
+                "peer",
+                "tenant",
+                "assessment_id",
+                "action",
+                "result",
+            ])?;
+            for e in &entries {
+                let at =
+                    e.at.format(&time::format_description::well_known::Rfc3339)?;
+                w.write_record([
+                    at.as_str(),
+                    &e.caller,
+                    &e.peer,
+                    &e.tenant,
+                    e.assessment_id.as_deref().unwrap_or(""),
+                    e.action.name(),
+                    &e.result,
+                ])?;
+            }
+            w.flush()?;
+        }
+    }
+    Ok(())
+}

@@ -22,6 +22,9 @@
 //! - [`rules`]: the rule bundle (loading, validation, conditions), draft
 //!   validation and the assessment engine.
 //! - [`render`]: HTML, Markdown and text renderings from bundle templates.
+//! - [`store`]: the system of record — assessments, revisions, the audit
+//!   log — on SQLite or PostgreSQL.
+//! - [`report`]: the welfare-report ledger as CSV, JSON, Markdown or HTML.
 //!
 //! Data flows one way: request → `api` → `service` → `rules` (using
 //! `text`) → `domain::Assessment` → `render` → `service` → `api`.
@@ -35,6 +38,7 @@ pub mod config;
 pub mod domain;
 pub mod eval;
 pub mod render;
+pub mod report;
 pub mod rules;
 pub mod service;
 pub mod store;

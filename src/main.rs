@@ -83,6 +83,52 @@ enum Command {
         #[arg(long)]
         goals: Option<PathBuf>,
     },
+    /// Reports for the annual welfare report from the stored assessments.
+    Report {
+        /// Which report.
+        #[arg(value_enum)]
+        kind: eva::cli::ReportKind,
+        /// Municipality number (for `reviews` optional: every municipality).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// First day (`2026-01-01`) or time (RFC 3339) of the period.
+        #[arg(long)]
+        from: String,
+        /// Last day (included) or time (excluded) of the period.
+        #[arg(long)]
+        to: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "markdown")]
+        format: eva::report::ReportFormat,
+        /// Language: fi, sv or en [default: the municipality's first].
+        #[arg(long, value_parser = parse_language)]
+        lang: Option<eva::domain::Language>,
+        /// Where the assessments are kept.
+        #[arg(long, env = "EVA_DATABASE_URL", default_value = eva::store::DEFAULT_DATABASE_URL)]
+        database_url: String,
+        /// Rule bundle directory (names of goals, determinants and groups).
+        #[arg(long, env = "EVA_RULES", default_value = "rules")]
+        rules: PathBuf,
+    },
+    /// Export the audit log of a municipality: who created, read, listed,
+    /// reviewed or rendered which assessment, and how it ended.
+    Audit {
+        /// Municipality number.
+        #[arg(long)]
+        tenant: String,
+        /// First day (`2026-01-01`) or time (RFC 3339).
+        #[arg(long)]
+        from: String,
+        /// Last day (included) or time (excluded).
+        #[arg(long)]
+        to: String,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: eva::cli::AuditFormat,
+        /// Where the assessments are kept.
+        #[arg(long, env = "EVA_DATABASE_URL", default_value = eva::store::DEFAULT_DATABASE_URL)]
+        database_url: String,
+    },
     /// Work with rule bundles.
     Rules {
         #[command(subcommand)]
@@ -126,6 +172,25 @@ fn load_service(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Resul
             ..Limits::default()
         },
     ))
+}
+
+/// The store at `url`, which must exist: a report or an export from a
+/// mistyped path would otherwise be an empty new database.
+async fn open_existing(url: &str) -> anyhow::Result<Arc<dyn eva::store::Store>> {
+    if let Some(path) = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+    {
+        let file = path.split('?').next().unwrap_or_default();
+        if !std::path::Path::new(file).exists() {
+            anyhow::bail!(
+                "there is no database at `{file}`; give the --database-url (or EVA_DATABASE_URL) that eva serve uses"
+            );
+        }
+    }
+    eva::store::open(url)
+        .await
+        .context("cannot open the assessment store")
 }
 
 fn parse_language(code: &str) -> Result<eva::domain::Language, String> {
@@ -174,6 +239,48 @@ fn run() -> anyhow::Result<()> {
             // work still running has been cancelled; do not wait on it
             runtime.shutdown_timeout(std::time::Duration::from_secs(1));
             Ok(())
+        }
+        Command::Report {
+            kind,
+            tenant,
+            from,
+            to,
+            format,
+            lang,
+            database_url,
+            rules,
+        } => {
+            let period = eva::cli::period(&from, &to)?;
+            let service = Arc::new(load_service(&rules, eva::rules::DEFAULT_MAX_TEXT_BYTES)?);
+            tokio::runtime::Runtime::new()?.block_on(async {
+                let store = open_existing(&database_url).await?;
+                let records = eva::service::Records::new(service, store);
+                let mut out = std::io::stdout().lock();
+                eva::cli::report(
+                    &records,
+                    kind,
+                    tenant.as_deref(),
+                    period,
+                    lang,
+                    format,
+                    &mut out,
+                )
+                .await
+            })
+        }
+        Command::Audit {
+            tenant,
+            from,
+            to,
+            format,
+            database_url,
+        } => {
+            let period = eva::cli::period(&from, &to)?;
+            tokio::runtime::Runtime::new()?.block_on(async {
+                let store = open_existing(&database_url).await?;
+                let mut out = std::io::stdout().lock();
+                eva::cli::audit(store.as_ref(), &tenant, period, format, &mut out).await
+            })
         }
         Command::Assess {
             files,

@@ -11,7 +11,7 @@ use crate::domain::{
 use crate::render::Format;
 use crate::rules::bundle::Entry;
 use crate::rules::{Bundle, Limits};
-use crate::service::{AssessRequest, Assessed};
+use crate::service::{AssessRequest, Assessed, ledger};
 use crate::store::{ListQuery, Page, ReviewStatus, RevisionInfo, Stored};
 
 /// A draft from its protobuf form. Mechanical: validation is the engine's,
@@ -201,12 +201,7 @@ pub fn assessment_to_proto(a: &domain::Assessment) -> pb::Assessment {
             .map(|g| pb::GoalAlignment {
                 goal_id: g.goal_id.clone(),
                 title: Some(text(&g.title)),
-                verdict: match g.verdict {
-                    GoalVerdict::Supports => pb::GoalVerdict::Supports,
-                    GoalVerdict::Conflicts => pb::GoalVerdict::Conflicts,
-                    GoalVerdict::Mixed => pb::GoalVerdict::Mixed,
-                    GoalVerdict::Unaffected => pb::GoalVerdict::Unaffected,
-                } as i32,
+                verdict: goal_verdict(g.verdict) as i32,
                 score: g.score,
                 indicators: g
                     .indicators
@@ -776,5 +771,108 @@ pub fn renderings_to_proto(revision: u32, a: &Assessed) -> pb::RenderAssessmentR
     pb::RenderAssessmentResponse {
         revision,
         renderings: assessed_to_proto(a).renderings,
+    }
+}
+
+fn goal_verdict(v: GoalVerdict) -> pb::GoalVerdict {
+    match v {
+        GoalVerdict::Supports => pb::GoalVerdict::Supports,
+        GoalVerdict::Conflicts => pb::GoalVerdict::Conflicts,
+        GoalVerdict::Mixed => pb::GoalVerdict::Mixed,
+        GoalVerdict::Unaffected => pb::GoalVerdict::Unaffected,
+    }
+}
+
+/// The period of a report, both ends required, with the problems of its
+/// fields.
+pub fn report_period(
+    r: &pb::ReportRequest,
+    v: &mut Violations,
+) -> Option<(time::OffsetDateTime, time::OffsetDateTime)> {
+    let mut end = |field: &str, t: &Option<pbjson_types::Timestamp>| match t {
+        None => {
+            v.add(
+                field,
+                "is missing; give the period's start (`from`) and end (`to`)",
+            );
+            None
+        }
+        Some(t) => time_from_proto(field, t, v),
+    };
+    let from = end("from", &r.from);
+    let to = end("to", &r.to);
+    Some((from?, to?))
+}
+
+fn case_ref(c: &ledger::CaseRef) -> pb::CaseRef {
+    pb::CaseRef {
+        case_id: c.case_id.clone(),
+        assessment_id: c.assessment_id.clone(),
+        revision: c.revision,
+    }
+}
+
+/// Protobuf form of a goal summary.
+pub fn goal_summary_to_proto(s: &ledger::GoalSummary) -> pb::GoalSummary {
+    pb::GoalSummary {
+        decisions: s.decisions,
+        goals: s
+            .goals
+            .iter()
+            .map(|g| pb::GoalTally {
+                goal_id: g.goal_id.clone(),
+                title: Some(text(&g.title)),
+                focus_area: Some(text(&g.focus_area)),
+                supports: g.supports,
+                conflicts: g.conflicts,
+                mixed: g.mixed,
+                cases: g
+                    .cases
+                    .iter()
+                    .map(|(c, verdict)| pb::CaseVerdict {
+                        case: Some(case_ref(c)),
+                        verdict: goal_verdict(*verdict) as i32,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }
+}
+
+/// Protobuf form of the cumulative effects of a period.
+pub fn effects_to_proto(e: &ledger::CumulativeEffects) -> pb::CumulativeEffects {
+    pb::CumulativeEffects {
+        decisions: e.decisions,
+        effects: e
+            .effects
+            .iter()
+            .map(|x| pb::Effect {
+                determinant: x.determinant.clone(),
+                group: x.group.clone(),
+                decisions: x.decisions,
+                cases: x.cases.iter().map(case_ref).collect(),
+                cumulative: x.cumulative,
+            })
+            .collect(),
+    }
+}
+
+/// Protobuf form of the review statistics of a period.
+pub fn review_statistics_to_proto(s: &ledger::ReviewStatistics) -> pb::ReviewStatistics {
+    pb::ReviewStatistics {
+        assessments: s.assessments,
+        reviewed: s.reviewed,
+        screening_changed: s.screening_changed,
+        impacts_added: s.impacts_added,
+        goals_overridden: s.goals_overridden,
+        rules: s
+            .rules
+            .iter()
+            .map(|r| pb::RuleCorrections {
+                rule_id: r.rule_id.clone(),
+                removed: r.removed,
+                overridden: r.overridden,
+            })
+            .collect(),
     }
 }

@@ -9,6 +9,7 @@ pub use convert::{
     draft_from_proto, list_query_from_proto, page_to_proto, render_choices, renderings_to_proto,
     review_from_proto, revisions_to_proto, stored_to_proto,
 };
+pub use service::ReportApi;
 pub use service::{ApiError, AssessmentApi, CallDeadline, CallLimits, RuleApi, Waited};
 
 /// Generated protobuf types and services, with the protobuf JSON mapping.

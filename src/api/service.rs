@@ -21,6 +21,9 @@ use super::convert::{
     page_to_proto, render_choices, renderings_to_proto, review_from_proto, revisions_to_proto,
     stored_to_proto, taxonomy,
 };
+use super::convert::{
+    effects_to_proto, goal_summary_to_proto, report_period, review_statistics_to_proto,
+};
 use super::pb;
 use crate::domain::{Deadline, Interrupted, Violations, printable};
 use crate::service::{Caller, RecordError, Records, Service, ServiceError};
@@ -565,5 +568,75 @@ impl pb::rule_service_server::RuleService for RuleApi {
         _: Request<pb::ListTaxonomyRequest>,
     ) -> Result<Response<pb::Taxonomy>, Status> {
         Ok(Response::new(taxonomy(&self.service.bundle)))
+    }
+}
+
+/// `eva.v1.ReportService`.
+#[derive(Debug, Clone)]
+pub struct ReportApi {
+    records: Records,
+}
+
+impl ReportApi {
+    /// The gRPC service over `records`.
+    pub fn new(records: Records) -> Self {
+        ReportApi { records }
+    }
+}
+
+/// The caller, tenant and period of a report request.
+fn report_request(
+    request: Request<pb::ReportRequest>,
+) -> Result<(Caller, String, time::OffsetDateTime, time::OffsetDateTime), ApiError> {
+    let caller = caller_of(&request);
+    let r = request.into_inner();
+    let mut violations = Violations::default();
+    let period = report_period(&r, &mut violations);
+    match period {
+        Some((from, to)) if violations.is_empty() => Ok((caller, r.tenant, from, to)),
+        _ => Err(ApiError::InvalidArgument(violations)),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::report_service_server::ReportService for ReportApi {
+    async fn summarize_goals(
+        &self,
+        request: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::GoalSummary>, Status> {
+        let (caller, tenant, from, to) = report_request(request)?;
+        let summary = self
+            .records
+            .summarize_goals(&caller, &tenant, from, to)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(goal_summary_to_proto(&summary)))
+    }
+
+    async fn cumulative_effects(
+        &self,
+        request: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::CumulativeEffects>, Status> {
+        let (caller, tenant, from, to) = report_request(request)?;
+        let effects = self
+            .records
+            .cumulative_effects(&caller, &tenant, from, to)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(effects_to_proto(&effects)))
+    }
+
+    async fn review_statistics(
+        &self,
+        request: Request<pb::ReportRequest>,
+    ) -> Result<Response<pb::ReviewStatistics>, Status> {
+        let (caller, tenant, from, to) = report_request(request)?;
+        let tenant = Some(tenant.as_str()).filter(|t| !t.is_empty());
+        let stats = self
+            .records
+            .review_statistics(&caller, tenant, from, to)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(Response::new(review_statistics_to_proto(&stats)))
     }
 }

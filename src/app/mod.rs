@@ -12,8 +12,9 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 
 use crate::api::pb::assessment_service_server::AssessmentServiceServer;
+use crate::api::pb::report_service_server::ReportServiceServer;
 use crate::api::pb::rule_service_server::RuleServiceServer;
-use crate::api::{AssessmentApi, CallLimits, RuleApi, pb};
+use crate::api::{AssessmentApi, CallLimits, ReportApi, RuleApi, pb};
 use crate::service::Records;
 pub use connections::ConnectionLimits;
 
@@ -110,6 +111,9 @@ pub async fn run_with_limits(
         .set_serving::<AssessmentServiceServer<AssessmentApi>>()
         .await;
     reporter.set_serving::<RuleServiceServer<RuleApi>>().await;
+    reporter
+        .set_serving::<ReportServiceServer<ReportApi>>()
+        .await;
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -130,6 +134,10 @@ pub async fn run_with_limits(
         .add_service(reflection_v1)
         .add_service(reflection_v1alpha)
         .add_service(
+            ReportServiceServer::new(ReportApi::new(records.clone()))
+                .max_decoding_message_size(limits.max_message_bytes),
+        )
+        .add_service(
             AssessmentServiceServer::new(AssessmentApi::new(records, limits.calls))
                 .max_decoding_message_size(limits.max_message_bytes),
         )
@@ -147,6 +155,9 @@ pub async fn run_with_limits(
             .await;
         reporter
             .set_not_serving::<RuleServiceServer<RuleApi>>()
+            .await;
+        reporter
+            .set_not_serving::<ReportServiceServer<ReportApi>>()
             .await;
     };
     connections::serve(listener, service, limits.connections, shutdown).await;

@@ -4,9 +4,10 @@
 //! knows protobuf or the transport. [`Records`] adds the store: what the
 //! server keeps of each assessment, and who read it.
 
+pub mod ledger;
 mod records;
 
-pub use records::{Caller, RecordError, Records};
+pub use records::{ALL_TENANTS, Caller, RecordError, Records};
 
 use crate::domain::{Assessment, Deadline, Draft, Interrupted, Language, Violations};
 use crate::render::{Format, RenderError};

@@ -14,7 +14,10 @@ use crate::store::{
     Page, RevisionInfo, Store, StoreError, Stored,
 };
 
-use super::{Assessed, Service, ServiceError};
+use super::{Assessed, Service, ServiceError, ledger};
+
+/// The tenant the audit log names for a report over every municipality.
+pub const ALL_TENANTS: &str = "*";
 
 /// Who is calling, as the audit log records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -365,6 +368,72 @@ impl Records {
         self.log(caller, &query.tenant, None, AuditAction::List, "ok")
             .await?;
         Ok((page, query))
+    }
+
+    /// Per welfare-plan goal, how the tenant's decisions of the period bore
+    /// on it.
+    pub async fn summarize_goals(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<ledger::GoalSummary, RecordError> {
+        let entries = self.ledger(caller, Some(tenant), from, to).await?;
+        Ok(ledger::summarize_goals(&entries))
+    }
+
+    /// Per determinant and group, the tenant's decisions of the period that
+    /// affected it negatively.
+    pub async fn cumulative_effects(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<ledger::CumulativeEffects, RecordError> {
+        let entries = self.ledger(caller, Some(tenant), from, to).await?;
+        Ok(ledger::cumulative_effects(&entries))
+    }
+
+    /// What preparers corrected in the period, of one tenant or of all.
+    pub async fn review_statistics(
+        &self,
+        caller: &Caller,
+        tenant: Option<&str>,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<ledger::ReviewStatistics, RecordError> {
+        let entries = self.ledger(caller, tenant, from, to).await?;
+        let changes = self.store.review_changes(tenant, from, to).await?;
+        Ok(ledger::review_statistics(entries.len(), &changes))
+    }
+
+    async fn ledger(
+        &self,
+        caller: &Caller,
+        tenant: Option<&str>,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<Vec<crate::store::LedgerEntry>, RecordError> {
+        let mut v = match tenant {
+            Some(t) => self.check_tenant(t),
+            None => Violations::default(),
+        };
+        if from >= to {
+            v.add("to", "is not after `from`; give a period that is not empty");
+        }
+        v.into_result().map_err(RecordError::InvalidArgument)?;
+        let entries = self.store.ledger(tenant, from, to).await?;
+        self.log(
+            caller,
+            tenant.unwrap_or(ALL_TENANTS),
+            None,
+            AuditAction::List,
+            "ok",
+        )
+        .await?;
+        Ok(entries)
     }
 
     fn check_tenant(&self, tenant: &str) -> Violations {

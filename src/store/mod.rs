@@ -64,6 +64,20 @@ pub struct NewRevision {
     pub assessment: Assessment,
 }
 
+/// An assessment as the welfare report counts it: the latest reviewed
+/// revision where there is one, else the machine's.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LedgerEntry {
+    /// Case id of the draft.
+    pub case_id: String,
+    /// The revision counted.
+    pub revision: u32,
+    /// Its review status.
+    pub status: ReviewStatus,
+    /// The assessment at that revision.
+    pub assessment: Assessment,
+}
+
 /// An assessment as stored, at one revision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
@@ -283,15 +297,25 @@ pub trait Store: Send + Sync + fmt::Debug {
         audit: &AuditEntry,
     ) -> Result<bool, StoreError>;
 
-    /// The changes of every revision after the first of a tenant's
-    /// assessments made between `from` and `to`, oldest first: what
-    /// preparers corrected.
+    /// The changes of every revision after the first of the assessments
+    /// made between `from` and `to` (of one tenant, or of all), oldest
+    /// first: what preparers corrected.
     async fn review_changes(
         &self,
-        tenant: &str,
+        tenant: Option<&str>,
         from: OffsetDateTime,
         to: OffsetDateTime,
     ) -> Result<Vec<(String, u32, Vec<Justified>)>, StoreError>;
+
+    /// The assessments made between `from` and `to` (of one tenant, or of
+    /// all), oldest first, each at its latest reviewed revision or else the
+    /// machine's.
+    async fn ledger(
+        &self,
+        tenant: Option<&str>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<Vec<LedgerEntry>, StoreError>;
 
     /// The revisions of a tenant's assessment, oldest first.
     async fn revisions(

@@ -21,6 +21,8 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
+    /// The same pool: PostgreSQL takes concurrent writers itself.
+    writer: sqlx::PgPool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -50,7 +52,10 @@ impl PostgresStore {
                 "cannot bring the PostgreSQL schema up to date: {e}"
             ))
         })?;
-        Ok(PostgresStore { pool })
+        Ok(PostgresStore {
+            writer: pool.clone(),
+            pool,
+        })
     }
 
     /// A serialization failure or deadlock: the transaction can be run

@@ -38,8 +38,18 @@ pub(super) const UPDATE_LATEST: &str = "\
 pub(super) const SELECT_CHANGES: &str = "\
     SELECT a.id, r.revision, r.changes \
     FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
-    WHERE a.tenant = $1 AND a.created_at >= $2 AND a.created_at < $3 AND r.revision > 1 \
+    WHERE ($1 IS NULL OR a.tenant = $1) AND a.created_at >= $2 AND a.created_at < $3 \
+      AND r.revision > 1 \
     ORDER BY a.created_at, a.id, r.revision";
+
+pub(super) const SELECT_LEDGER: &str = "\
+    SELECT a.case_id, r.revision, r.status, r.assessment \
+    FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
+    WHERE ($1 IS NULL OR a.tenant = $1) AND a.created_at >= $2 AND a.created_at < $3 \
+      AND r.revision = COALESCE(( \
+        SELECT MAX(q.revision) FROM revisions q \
+        WHERE q.assessment_id = a.id AND q.status IN ('reviewed', 'approved')), 1) \
+    ORDER BY a.created_at, a.id";
 
 pub(super) const SELECT_STORED: &str = "\
     SELECT r.assessment, r.revision, r.status, a.request_id \
@@ -193,7 +203,8 @@ pub(super) fn audit_entry(
     })
 }
 
-/// Gives `$store` (a struct with `pool: sqlx::Pool<$db>` and the functions
+/// Gives `$store` (a struct with `pool: sqlx::Pool<$db>` for reads,
+/// `writer: sqlx::Pool<$db>` for writes, and the functions
 /// `transient(&sqlx::Error) -> bool` and `error(sqlx::Error) -> StoreError`)
 /// the methods of [`Store`](super::Store).
 macro_rules! sql_store {
@@ -232,7 +243,7 @@ macro_rules! sql_store {
                 let created_at = $crate::store::micros(a.created_at);
                 let verdict = a.screening.verdict.name();
                 let status = $crate::store::ReviewStatus::Draft.name();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let inserted = sqlx::query(INSERT_ASSESSMENT)
                     .bind(&a.id)
                     .bind(&a.tenant)
@@ -282,7 +293,7 @@ macro_rules! sql_store {
             ) -> Result<bool, sqlx::Error> {
                 use $crate::store::sql::*;
                 let verdict = new.assessment.screening.verdict.name();
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 let updated = sqlx::query(UPDATE_LATEST)
                     .bind(i64::from(new.revision))
                     .bind(new.status.name())
@@ -489,7 +500,7 @@ macro_rules! sql_store {
 
             async fn review_changes(
                 &self,
-                tenant: &str,
+                tenant: Option<&str>,
                 from: time::OffsetDateTime,
                 to: time::OffsetDateTime,
             ) -> Result<Vec<(String, u32, Vec<$crate::domain::review::Justified>)>, StoreError> {
@@ -511,6 +522,38 @@ macro_rules! sql_store {
                                 StoreError::Corrupt(format!("the changes of a review: {e}"))
                             })?,
                         ))
+                    })
+                    .collect()
+            }
+
+            async fn ledger(
+                &self,
+                tenant: Option<&str>,
+                from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+            ) -> Result<Vec<$crate::store::LedgerEntry>, StoreError> {
+                use sqlx::Row as _;
+                let rows = sqlx::query($crate::store::sql::SELECT_LEDGER)
+                    .bind(tenant)
+                    .bind($crate::store::micros(from))
+                    .bind($crate::store::micros(to))
+                    .fetch_all(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                rows.into_iter()
+                    .map(|r| {
+                        Ok($crate::store::LedgerEntry {
+                            case_id: r.try_get(0).map_err(Self::error)?,
+                            revision: $crate::store::sql::revision(
+                                r.try_get(1).map_err(Self::error)?,
+                            )?,
+                            status: $crate::store::sql::status(
+                                r.try_get::<&str, _>(2).map_err(Self::error)?,
+                            )?,
+                            assessment: $crate::store::sql::assessment(
+                                r.try_get::<&str, _>(3).map_err(Self::error)?,
+                            )?,
+                        })
                     })
                     .collect()
             }
@@ -551,7 +594,7 @@ macro_rules! sql_store {
             }
 
             async fn audit(&self, entry: &$crate::store::AuditEntry) -> Result<(), StoreError> {
-                self.retrying(|| Self::insert_audit(&self.pool, entry)).await
+                self.retrying(|| Self::insert_audit(&self.writer, entry)).await
             }
 
             async fn audit_log(

@@ -13,7 +13,8 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, S
 use super::StoreError;
 use super::sql::sql_store;
 
-/// Connections of the pool: readers run beside the one writer SQLite allows.
+/// Connections of the read pool: readers run beside the one writer SQLite
+/// allows.
 const CONNECTIONS: u32 = 8;
 
 /// How long a writer waits for another before SQLite reports it busy.
@@ -23,6 +24,9 @@ const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: sqlx::SqlitePool,
+    /// One connection: writers queue here in turn instead of polling
+    /// SQLite's lock, which sleeps ever longer while another writes.
+    writer: sqlx::SqlitePool,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -48,18 +52,23 @@ impl SqliteStore {
                 ))
             })?;
         }
-        let pool = SqlitePoolOptions::new()
-            .max_connections(CONNECTIONS)
-            .connect_with(options)
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
             .await
             .map_err(|e| opening(file, e))?;
-        MIGRATOR.run(&pool).await.map_err(|e| {
+        MIGRATOR.run(&writer).await.map_err(|e| {
             StoreError::Config(format!(
                 "cannot bring the database `{}` up to date: {e}",
                 file.display()
             ))
         })?;
-        Ok(SqliteStore { pool })
+        let pool = SqlitePoolOptions::new()
+            .max_connections(CONNECTIONS)
+            .connect_with(options)
+            .await
+            .map_err(|e| opening(file, e))?;
+        Ok(SqliteStore { pool, writer })
     }
 
     /// Busy or locked: another writer holds the database.

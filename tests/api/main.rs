@@ -13,6 +13,7 @@ mod doubt;
 mod eval;
 mod golden;
 mod grpc;
+mod ledger;
 mod limits;
 mod matching;
 mod municipalities;

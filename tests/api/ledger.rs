@@ -1,0 +1,378 @@
+//! The welfare-report ledger on a known set of assessments, through the
+//! gRPC ReportService and through `eva report` and `eva audit` as
+//! processes reading the same database.
+
+use std::collections::BTreeMap;
+use std::process::Command;
+
+use eva::api::pb;
+use eva::api::pb::report_service_client::ReportServiceClient;
+use eva::app::ServerLimits;
+use pb::review_change::Change;
+use tonic::Code;
+
+use crate::helpers::{TestServer, core, fixture, request};
+
+fn draft(case: &str, title: &str) -> pb::DraftDecision {
+    let mut d = fixture("school_closure.json");
+    d.case_id = case.into();
+    d.title = title.into();
+    d
+}
+
+fn period() -> pb::ReportRequest {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    pb::ReportRequest {
+        tenant: "167".into(),
+        from: Some(pbjson_types::Timestamp {
+            seconds: now - 3600,
+            nanos: 0,
+        }),
+        to: Some(pbjson_types::Timestamp {
+            seconds: now + 3600,
+            nanos: 0,
+        }),
+    }
+}
+
+/// Three cases, the first assessed twice (its draft changed), the second
+/// reviewed: its first goal verdict overridden to CONFLICTS.
+async fn known_set(server: &TestServer) -> Vec<pb::Assessment> {
+    let mut client = server.client().await;
+    let mut made = Vec::new();
+    for (case, title) in [
+        ("JNS 1", "Kiihtelysvaaran koulun lakkauttaminen"),
+        ("JNS 1", "Kiihtelysvaaran koulun lakkauttaminen (muutettu)"),
+        ("JNS <2>", "Heinävaaran koulun lakkauttaminen"),
+        ("JNS 3", "Tuupovaaran koulun lakkauttaminen"),
+    ] {
+        made.push(
+            client
+                .assess(request(draft(case, title)))
+                .await
+                .expect("assessed")
+                .into_inner()
+                .assessment
+                .unwrap(),
+        );
+    }
+    let reviewed = &made[2];
+    let goal = reviewed.goals[0].goal_id.clone();
+    let impact = reviewed.impacts[0].clone();
+    let stored = client
+        .review_assessment(pb::ReviewAssessmentRequest {
+            tenant: "167".into(),
+            id: reviewed.id.clone(),
+            expected_revision: 1,
+            reviewer: "Maija".into(),
+            changes: vec![
+                pb::ReviewChange {
+                    justification: "Heikentää tavoitetta".into(),
+                    change: Some(Change::OverrideGoal(pb::GoalOverride {
+                        goal_id: goal,
+                        verdict: pb::GoalVerdict::Conflicts as i32,
+                    })),
+                },
+                pb::ReviewChange {
+                    justification: "Ei koske tätä".into(),
+                    change: Some(Change::RemoveImpact(impact.id.clone())),
+                },
+                pb::ReviewChange {
+                    justification: "Arviointi tarvitaan".into(),
+                    change: Some(Change::OverrideScreening(
+                        pb::ScreeningVerdict::Recommended as i32,
+                    )),
+                },
+            ],
+            status: pb::ReviewStatus::Reviewed as i32,
+            note: String::new(),
+        })
+        .await
+        .expect("reviewed")
+        .into_inner();
+    made[2] = stored.assessment.unwrap();
+    made
+}
+
+#[tokio::test]
+async fn the_ledger_counts_each_case_once_at_its_reviewed_revision() {
+    let server = TestServer::start_core(core(), ServerLimits::default()).await;
+    let made = known_set(&server).await;
+    // what the report must say, from the assessments themselves: the
+    // second assessment of JNS 1, the review of JNS <2>, and JNS 3
+    let counted = [&made[1], &made[2], &made[3]];
+    let mut expected: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new();
+    for a in counted {
+        for g in &a.goals {
+            let e = expected.entry(g.goal_id.clone()).or_default();
+            match pb::GoalVerdict::try_from(g.verdict).unwrap() {
+                pb::GoalVerdict::Supports => e.0 += 1,
+                pb::GoalVerdict::Conflicts => e.1 += 1,
+                pb::GoalVerdict::Mixed => e.2 += 1,
+                _ => {}
+            }
+        }
+    }
+    let mut reports = ReportServiceClient::new(server.channel().await);
+    let summary = reports
+        .summarize_goals(period())
+        .await
+        .expect("summary")
+        .into_inner();
+    assert_eq!(summary.decisions, 3);
+    let got: BTreeMap<String, (u32, u32, u32)> = summary
+        .goals
+        .iter()
+        .map(|g| (g.goal_id.clone(), (g.supports, g.conflicts, g.mixed)))
+        .collect();
+    assert_eq!(got, expected);
+    let reviewed_goal = &made[2].goals[0].goal_id;
+    let tally = summary
+        .goals
+        .iter()
+        .find(|g| &g.goal_id == reviewed_goal)
+        .unwrap();
+    assert!(tally.cases.iter().any(|c| {
+        let case = c.case.as_ref().unwrap();
+        case.case_id == "JNS <2>"
+            && case.revision == 2
+            && c.verdict == pb::GoalVerdict::Conflicts as i32
+    }));
+
+    // negative effects: a group hit by several decisions is flagged
+    let effects = reports
+        .cumulative_effects(period())
+        .await
+        .expect("effects")
+        .into_inner();
+    assert_eq!(effects.decisions, 3);
+    let mut expected: BTreeMap<(String, String), u32> = BTreeMap::new();
+    for a in counted {
+        let mut seen = std::collections::BTreeSet::new();
+        for i in &a.impacts {
+            if i.direction != pb::Direction::Negative as i32
+                && i.direction != pb::Direction::Mixed as i32
+            {
+                continue;
+            }
+            let groups = if i.groups.is_empty() {
+                vec!["all_residents".to_string()]
+            } else {
+                i.groups.clone()
+            };
+            for g in groups {
+                if seen.insert((i.determinant.clone(), g.clone())) {
+                    *expected.entry((i.determinant.clone(), g)).or_default() += 1;
+                }
+            }
+        }
+    }
+    assert!(
+        !expected.is_empty(),
+        "school closures have negative impacts"
+    );
+    let got: BTreeMap<(String, String), u32> = effects
+        .effects
+        .iter()
+        .map(|e| ((e.determinant.clone(), e.group.clone()), e.decisions))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(
+        effects
+            .effects
+            .iter()
+            .all(|e| e.cumulative == (e.decisions > 1))
+    );
+    assert!(effects.effects.iter().any(|e| e.cumulative));
+
+    // reviews: the removed impact's rule and the changed screening verdict
+    let stats = reports
+        .review_statistics(pb::ReportRequest {
+            tenant: String::new(),
+            ..period()
+        })
+        .await
+        .expect("statistics")
+        .into_inner();
+    assert_eq!(
+        (stats.assessments, stats.reviewed, stats.screening_changed),
+        (4, 1, 1)
+    );
+    let removed_rule = &reviewed_first_impact_rule(&server, &made[2].id).await;
+    assert_eq!(stats.rules.len(), 1);
+    assert_eq!(&stats.rules[0].rule_id, removed_rule);
+    assert_eq!((stats.rules[0].removed, stats.rules[0].overridden), (1, 0));
+
+    // bad periods and tenants name their fields
+    let bad = reports
+        .summarize_goals(pb::ReportRequest {
+            to: None,
+            ..period()
+        })
+        .await
+        .expect_err("no end");
+    assert_eq!(bad.code(), Code::InvalidArgument);
+    let bad = reports
+        .cumulative_effects(pb::ReportRequest {
+            tenant: "999".into(),
+            ..period()
+        })
+        .await
+        .expect_err("no such municipality");
+    assert_eq!(bad.code(), Code::InvalidArgument);
+}
+
+/// The rule of the impact the review removed, from the machine's revision.
+async fn reviewed_first_impact_rule(server: &TestServer, id: &str) -> String {
+    let mut client = server.client().await;
+    let first = client
+        .get_assessment(pb::GetAssessmentRequest {
+            tenant: "167".into(),
+            id: id.into(),
+            revision: Some(1),
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    first.assessment.unwrap().impacts[0].rule_id.clone()
+}
+
+fn eva(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_eva"))
+        .args(args)
+        .current_dir(crate::helpers::root())
+        .output()
+        .expect("eva runs")
+}
+
+#[tokio::test]
+async fn eva_report_and_eva_audit_read_the_servers_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+    let store = eva::store::open(&url).await.unwrap();
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    let made = known_set(&server).await;
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let report = |kind: &str, format: &str| {
+        let out = eva(&[
+            "report",
+            kind,
+            "--tenant",
+            "167",
+            "--from",
+            &today,
+            "--to",
+            &today,
+            "--format",
+            format,
+            "--database-url",
+            &url,
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let json: serde_json::Value = serde_json::from_str(&report("goals", "json")).unwrap();
+    assert_eq!(json["decisions"], 3);
+    let csv = report("cumulative", "csv");
+    let mut lines = csv.lines();
+    assert_eq!(
+        lines.next(),
+        Some("Hyvinvoinnin tekijä,Väestöryhmä,päätöstä,Kasautuu,Asiat"),
+        "Joensuu reports in Finnish"
+    );
+    assert!(lines.count() >= 1);
+    let md = report("goals", "markdown");
+    assert!(md.starts_with("# Päätösten vaikutukset"), "{md}");
+    assert!(md.contains(r"JNS \<2\>"), "case ids are escaped: {md}");
+    let html = report("cumulative", "html");
+    assert!(html.contains("<svg") && html.contains("</html>"));
+    assert!(!html.contains("<script"), "no scripts");
+    assert!(html.contains("JNS &lt;2&gt;"), "case ids are escaped");
+    assert!(!html.contains("JNS <2>"));
+    let reviews = report("reviews", "csv");
+    assert!(reviews.lines().count() == 2, "{reviews}");
+
+    // the audit log: every create, read, review and report, identifiers only
+    let out = eva(&[
+        "audit",
+        "--tenant",
+        "167",
+        "--from",
+        &today,
+        "--to",
+        &today,
+        "--format",
+        "jsonl",
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rows: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let count = |action: &str| rows.iter().filter(|r| r["action"] == action).count();
+    assert_eq!(count("create"), 4);
+    assert_eq!(count("review"), 1);
+    assert!(count("list") >= 4, "each report is audited: {rows:?}");
+    assert!(
+        rows.iter().all(|r| r.to_string().len() < 400),
+        "identifiers only"
+    );
+    assert!(
+        rows.iter()
+            .any(|r| r["assessment_id"] == made[2].id.as_str())
+    );
+    let csv = eva(&[
+        "audit",
+        "--tenant",
+        "167",
+        "--from",
+        &today,
+        "--to",
+        &today,
+        "--database-url",
+        &url,
+    ]);
+    let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(
+        text.starts_with("at,caller,peer,tenant,assessment_id,action,result\n"),
+        "{text}"
+    );
+
+    // a database that does not exist is an error, not an empty report
+    let missing = eva(&[
+        "audit",
+        "--tenant",
+        "167",
+        "--from",
+        &today,
+        "--to",
+        &today,
+        "--database-url",
+        "sqlite:///nonexistent/eva.db",
+    ]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("there is no database"));
+    let bad = eva(&[
+        "audit",
+        "--tenant",
+        "167",
+        "--from",
+        "2026-13-01",
+        "--to",
+        &today,
+        "--database-url",
+        &url,
+    ]);
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date or time"));
+}
