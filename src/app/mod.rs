@@ -107,13 +107,10 @@ pub async fn run_with_limits(
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), ServeError> {
     let (reporter, health) = tonic_health::server::health_reporter();
-    reporter
-        .set_serving::<AssessmentServiceServer<AssessmentApi>>()
-        .await;
     reporter.set_serving::<RuleServiceServer<RuleApi>>().await;
-    reporter
-        .set_serving::<ReportServiceServer<ReportApi>>()
-        .await;
+    let store = records.store().clone();
+    let serving = check_store(&store, &reporter, None).await;
+    let watcher = tokio::spawn(watch_store(store, reporter.clone(), serving));
 
     let reflection_v1 = tonic_reflection::server::Builder::configure()
         .register_encoded_file_descriptor_set(pb::FILE_DESCRIPTOR_SET)
@@ -149,6 +146,7 @@ pub async fn run_with_limits(
     let service = deadline::DeadlineService::new(routes, limits.calls.request_timeout);
     let shutdown = async move {
         shutdown.await;
+        watcher.abort();
         // load balancers stop sending new calls while the old ones finish
         reporter
             .set_not_serving::<AssessmentServiceServer<AssessmentApi>>()
@@ -163,4 +161,68 @@ pub async fn run_with_limits(
     connections::serve(listener, service, limits.connections, shutdown).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// How often the store is checked while it answers, and while it does not.
+const STORE_CHECK: (Duration, Duration) = (Duration::from_secs(5), Duration::from_secs(1));
+
+/// Keeps the health of the services that need the store in step with it,
+/// from the status `serving` of the first check on: SERVING while it
+/// answers, NOT_SERVING while it does not.
+async fn watch_store(
+    store: std::sync::Arc<dyn crate::store::Store>,
+    reporter: tonic_health::server::HealthReporter,
+    mut serving: bool,
+) {
+    loop {
+        tokio::time::sleep(if serving {
+            STORE_CHECK.0
+        } else {
+            STORE_CHECK.1
+        })
+        .await;
+        serving = check_store(&store, &reporter, Some(serving)).await;
+    }
+}
+
+/// Pings the store and, when the answer differs from `before`, sets the
+/// health of the services that need it; returns whether it answered.
+async fn check_store(
+    store: &std::sync::Arc<dyn crate::store::Store>,
+    reporter: &tonic_health::server::HealthReporter,
+    before: Option<bool>,
+) -> bool {
+    let answer = match tokio::time::timeout(STORE_CHECK.0, store.ping()).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Err(_) => Err(format!("no answer within {} s", STORE_CHECK.0.as_secs())),
+    };
+    let ok = answer.is_ok();
+    if before == Some(ok) {
+        return ok;
+    }
+    if ok {
+        reporter
+            .set_serving::<AssessmentServiceServer<AssessmentApi>>()
+            .await;
+        reporter
+            .set_serving::<ReportServiceServer<ReportApi>>()
+            .await;
+        if before.is_some() {
+            tracing::info!(database = store.backend(), "the database answers again");
+        }
+    } else {
+        reporter
+            .set_not_serving::<AssessmentServiceServer<AssessmentApi>>()
+            .await;
+        reporter
+            .set_not_serving::<ReportServiceServer<ReportApi>>()
+            .await;
+        tracing::warn!(
+            database = store.backend(),
+            why = %answer.err().unwrap_or_default(),
+            "the database does not answer; assessment and report services are NOT_SERVING"
+        );
+    }
+    ok
 }

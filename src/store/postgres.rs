@@ -1,8 +1,11 @@
-//! PostgreSQL, for production. The pool reconnects by itself when the
-//! server comes back; errors name the problem, never the connection
-//! string.
+//! PostgreSQL, for production. The server may be down when eva starts:
+//! the pool connects lazily, the schema is brought up to date on the first
+//! call that reaches the database, and until then calls are UNAVAILABLE.
+//! The pool reconnects by itself when the server comes back; errors name
+//! the problem, never the connection string.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -15,7 +18,7 @@ const CONNECTIONS: u32 = 16;
 
 /// How long a call waits for a connection before the database counts as
 /// unavailable.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 
 /// Assessments in a PostgreSQL database.
 #[derive(Debug, Clone)]
@@ -23,6 +26,8 @@ pub struct PostgresStore {
     pool: sqlx::PgPool,
     /// The same pool: PostgreSQL takes concurrent writers itself.
     writer: sqlx::PgPool,
+    /// Set once the schema is up to date.
+    migrated: Arc<tokio::sync::OnceCell<()>>,
 }
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
@@ -37,25 +42,47 @@ impl PostgresStore {
         PostgresStore::open_with(options).await
     }
 
-    /// Connects with `options` (tests use them to choose a schema).
+    /// Connects with `options` (tests use them to choose a schema). A
+    /// server that cannot be reached is no error here: the store answers
+    /// UNAVAILABLE until it can be.
     pub async fn open_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
-            .connect_with(options)
-            .await
-            .map_err(|e| {
-                StoreError::Unavailable(format!("cannot connect to PostgreSQL: {}", redacted(e)))
-            })?;
-        MIGRATOR.run(&pool).await.map_err(|e| {
-            StoreError::Config(format!(
-                "cannot bring the PostgreSQL schema up to date: {e}"
-            ))
-        })?;
-        Ok(PostgresStore {
+            .connect_lazy_with(options);
+        let store = PostgresStore {
             writer: pool.clone(),
             pool,
-        })
+            migrated: Arc::default(),
+        };
+        match store.ready().await {
+            Ok(()) => {}
+            Err(StoreError::Unavailable(why)) => {
+                tracing::warn!(%why, "PostgreSQL cannot be reached; calls are UNAVAILABLE until it can");
+            }
+            Err(e) => return Err(e),
+        }
+        Ok(store)
+    }
+
+    /// Brings the schema up to date, once.
+    async fn ready(&self) -> Result<(), StoreError> {
+        self.migrated
+            .get_or_try_init(|| async {
+                MIGRATOR.run(&self.pool).await.map_err(|e| match e {
+                    sqlx::migrate::MigrateError::Execute(e) => match Self::error(e) {
+                        StoreError::Unavailable(m) => StoreError::Unavailable(m),
+                        other => StoreError::Config(format!(
+                            "cannot bring the PostgreSQL schema up to date: {other}"
+                        )),
+                    },
+                    e => StoreError::Config(format!(
+                        "cannot bring the PostgreSQL schema up to date: {e}"
+                    )),
+                })
+            })
+            .await
+            .map(|_| ())
     }
 
     /// A serialization failure or deadlock: the transaction can be run

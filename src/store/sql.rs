@@ -204,7 +204,8 @@ pub(super) fn audit_entry(
 }
 
 /// Gives `$store` (a struct with `pool: sqlx::Pool<$db>` for reads,
-/// `writer: sqlx::Pool<$db>` for writes, and the functions
+/// `writer: sqlx::Pool<$db>` for writes, `async fn ready()` that the
+/// schema is up to date, and the functions
 /// `transient(&sqlx::Error) -> bool` and `error(sqlx::Error) -> StoreError`)
 /// the methods of [`Store`](super::Store).
 macro_rules! sql_store {
@@ -354,6 +355,7 @@ macro_rules! sql_store {
                 new: &$crate::store::NewAssessment,
                 audit: &$crate::store::AuditEntry,
             ) -> Result<$crate::store::Created, StoreError> {
+                self.ready().await?;
                 use $crate::store::sql::to_json;
                 let draft_json = to_json(&new.draft)?;
                 let assessment_json = to_json(&new.assessment)?;
@@ -384,6 +386,7 @@ macro_rules! sql_store {
                 tenant: &str,
                 request_id: &str,
             ) -> Result<Option<$crate::store::Stored>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let row = sqlx::query($crate::store::sql::SELECT_BY_REQUEST)
                     .bind(tenant)
@@ -408,6 +411,7 @@ macro_rules! sql_store {
                 id: &str,
                 revision: Option<u32>,
             ) -> Result<Option<$crate::store::Stored>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let row = sqlx::query($crate::store::sql::SELECT_STORED)
                     .bind(tenant)
@@ -431,6 +435,7 @@ macro_rules! sql_store {
                 &self,
                 query: &$crate::store::ListQuery,
             ) -> Result<$crate::store::Page, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let size = query.page_size.clamp(1, $crate::store::MAX_PAGE_SIZE);
                 let rows = sqlx::query($crate::store::sql::SELECT_PAGE)
@@ -482,6 +487,7 @@ macro_rules! sql_store {
                 new: &$crate::store::NewRevision,
                 audit: &$crate::store::AuditEntry,
             ) -> Result<bool, StoreError> {
+                self.ready().await?;
                 use $crate::store::sql::to_json;
                 let changes_json = to_json(&new.changes)?;
                 let assessment_json = to_json(&new.assessment)?;
@@ -504,6 +510,7 @@ macro_rules! sql_store {
                 from: time::OffsetDateTime,
                 to: time::OffsetDateTime,
             ) -> Result<Vec<(String, u32, Vec<$crate::domain::review::Justified>)>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let rows = sqlx::query($crate::store::sql::SELECT_CHANGES)
                     .bind(tenant)
@@ -532,6 +539,7 @@ macro_rules! sql_store {
                 from: time::OffsetDateTime,
                 to: time::OffsetDateTime,
             ) -> Result<Vec<$crate::store::LedgerEntry>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let rows = sqlx::query($crate::store::sql::SELECT_LEDGER)
                     .bind(tenant)
@@ -563,6 +571,7 @@ macro_rules! sql_store {
                 tenant: &str,
                 id: &str,
             ) -> Result<Option<Vec<$crate::store::RevisionInfo>>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let exists = sqlx::query($crate::store::sql::SELECT_EXISTS)
                     .bind(tenant)
@@ -594,6 +603,7 @@ macro_rules! sql_store {
             }
 
             async fn audit(&self, entry: &$crate::store::AuditEntry) -> Result<(), StoreError> {
+                self.ready().await?;
                 self.retrying(|| Self::insert_audit(&self.writer, entry)).await
             }
 
@@ -603,6 +613,7 @@ macro_rules! sql_store {
                 from: time::OffsetDateTime,
                 to: time::OffsetDateTime,
             ) -> Result<Vec<$crate::store::AuditEntry>, StoreError> {
+                self.ready().await?;
                 use sqlx::Row as _;
                 let rows = sqlx::query($crate::store::sql::SELECT_AUDIT)
                     .bind(tenant)
@@ -627,6 +638,7 @@ macro_rules! sql_store {
             }
 
             async fn ping(&self) -> Result<(), StoreError> {
+                self.ready().await?;
                 sqlx::query("SELECT 1")
                     .execute(&self.pool)
                     .await

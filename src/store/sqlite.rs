@@ -71,6 +71,11 @@ impl SqliteStore {
         Ok(SqliteStore { pool, writer })
     }
 
+    /// Always ready: the file was opened and brought up to date at start.
+    async fn ready(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Busy or locked: another writer holds the database.
     fn transient(e: &sqlx::Error) -> bool {
         matches!(e, sqlx::Error::Database(d)

@@ -322,6 +322,14 @@ impl ServeProcess {
         assert!(sent.success());
     }
 
+    /// SIGKILL: the process ends at once, as in a crash or an OOM kill.
+    pub fn kill(mut self) {
+        let child = self.child.as_mut().expect("the server runs");
+        child.kill().expect("SIGKILL");
+        child.wait().expect("reaped");
+        self.child = None;
+    }
+
     /// Sends SIGTERM and waits up to `within` for the server to exit; see
     /// [`ServeProcess::wait`].
     pub fn stop(mut self, within: Duration) -> (std::process::ExitStatus, String) {
@@ -649,14 +657,16 @@ pub async fn bundle_info(server: &TestServer) -> pb::BundleInfo {
         .into_inner()
 }
 
-/// A PostgreSQL store of its own for one test: a fresh schema in the
-/// database of `DATABASE_URL`, or a throwaway container when a Docker
-/// engine is reachable. `None` (and a visible skip, a failure under CI)
-/// when there is neither.
-pub async fn postgres_store() -> Option<(Arc<dyn eva::store::Store>, PostgresGuard)> {
-    use std::str::FromStr;
-    let (url, container) = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.is_empty() => (url, None),
+/// Where the tests' PostgreSQL is: `DATABASE_URL`, or a throwaway
+/// container when a Docker engine is reachable (kept alive by the
+/// returned value). `None` (and a visible skip, a failure under CI) when
+/// there is neither.
+pub async fn postgres_target() -> Option<PostgresTarget> {
+    match std::env::var("DATABASE_URL") {
+        Ok(url) if !url.is_empty() => Some(PostgresTarget {
+            url,
+            _container: None,
+        }),
         _ if docker_reachable() => {
             use testcontainers_modules::testcontainers::ImageExt;
             use testcontainers_modules::testcontainers::runners::AsyncRunner;
@@ -669,44 +679,21 @@ pub async fn postgres_store() -> Option<(Arc<dyn eva::store::Store>, PostgresGua
                 .get_host_port_ipv4(5432)
                 .await
                 .expect("the container's port");
-            (
-                format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres"),
-                Some(container),
-            )
+            Some(PostgresTarget {
+                url: format!("postgres://postgres:postgres@127.0.0.1:{port}/postgres"),
+                _container: Some(Box::new(container)),
+            })
         }
         _ => {
             skip("no PostgreSQL: set DATABASE_URL, or run a Docker engine for testcontainers");
-            return None;
+            None
         }
-    };
-    let schema = format!("eva_test_{}", uuid::Uuid::new_v4().simple());
-    let admin = sqlx::PgPool::connect(&url)
-        .await
-        .expect("PostgreSQL at DATABASE_URL answers");
-    sqlx::query(&format!("CREATE SCHEMA {schema}"))
-        .execute(&admin)
-        .await
-        .expect("a schema of the test's own");
-    let options = sqlx::postgres::PgConnectOptions::from_str(&url)
-        .expect("DATABASE_URL")
-        .options([("search_path", schema.as_str())]);
-    let store = eva::store::PostgresStore::open_with(options)
-        .await
-        .expect("PostgreSQL store opens");
-    Some((
-        Arc::new(store),
-        PostgresGuard {
-            admin,
-            schema,
-            _container: container.map(Box::new),
-        },
-    ))
+    }
 }
 
-/// Drops a test's schema (and stops its container) at [`PostgresGuard::drop_schema`].
-pub struct PostgresGuard {
-    admin: sqlx::PgPool,
-    pub schema: String,
+/// A PostgreSQL server for tests.
+pub struct PostgresTarget {
+    pub url: String,
     _container: Option<
         Box<
             testcontainers_modules::testcontainers::ContainerAsync<
@@ -714,6 +701,42 @@ pub struct PostgresGuard {
             >,
         >,
     >,
+}
+
+impl PostgresTarget {
+    /// A fresh schema and the connection options that use it.
+    pub async fn schema(&self) -> (sqlx::postgres::PgConnectOptions, PostgresGuard) {
+        use std::str::FromStr;
+        let schema = format!("eva_test_{}", uuid::Uuid::new_v4().simple());
+        let admin = sqlx::PgPool::connect(&self.url)
+            .await
+            .expect("PostgreSQL at DATABASE_URL answers");
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&admin)
+            .await
+            .expect("a schema of the test's own");
+        let options = sqlx::postgres::PgConnectOptions::from_str(&self.url)
+            .expect("DATABASE_URL")
+            .options([("search_path", schema.as_str())]);
+        (options, PostgresGuard { admin, schema })
+    }
+}
+
+/// A PostgreSQL store of its own for one test, in a fresh schema.
+pub async fn postgres_store() -> Option<(Arc<dyn eva::store::Store>, PostgresGuard, PostgresTarget)>
+{
+    let target = postgres_target().await?;
+    let (options, guard) = target.schema().await;
+    let store = eva::store::PostgresStore::open_with(options)
+        .await
+        .expect("PostgreSQL store opens");
+    Some((Arc::new(store), guard, target))
+}
+
+/// Drops a test's schema at [`PostgresGuard::drop_schema`].
+pub struct PostgresGuard {
+    admin: sqlx::PgPool,
+    pub schema: String,
 }
 
 impl PostgresGuard {
@@ -732,4 +755,60 @@ impl PostgresGuard {
 fn docker_reachable() -> bool {
     std::env::var_os("DOCKER_HOST").is_some()
         || std::path::Path::new("/var/run/docker.sock").exists()
+}
+
+/// A TCP forwarder to a database that a test can cut and restore, as a
+/// network or a database server fails and comes back.
+pub struct Proxy {
+    pub port: u16,
+    target: std::net::SocketAddr,
+    running: std::sync::Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+impl Proxy {
+    /// A forwarder on a free loopback port to `target`, up unless `cut`.
+    pub async fn start(target: std::net::SocketAddr, cut: bool) -> Proxy {
+        let proxy = Proxy {
+            port: free_port(),
+            target,
+            running: std::sync::Mutex::new(None),
+        };
+        if !cut {
+            proxy.restore();
+        }
+        proxy
+    }
+
+    /// Closes the port and every connection through it: connecting is
+    /// refused until [`Proxy::restore`].
+    pub fn cut(&self) {
+        if let Some(task) = self.running.lock().unwrap().take() {
+            task.abort();
+        }
+    }
+
+    /// Listens and forwards again.
+    pub fn restore(&self) {
+        let socket = tokio::net::TcpSocket::new_v4().expect("socket");
+        socket.set_reuseaddr(true).expect("SO_REUSEADDR");
+        socket
+            .bind(([127, 0, 0, 1], self.port).into())
+            .expect("the proxy's port");
+        let listener = socket.listen(64).expect("listen");
+        let target = self.target;
+        let task = tokio::spawn(async move {
+            let mut connections = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    continue;
+                };
+                connections.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        *self.running.lock().unwrap() = Some(task);
+    }
 }

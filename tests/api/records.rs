@@ -156,7 +156,7 @@ async fn concurrent_retries_with_one_key_make_one_assessment_on_sqlite() {
 
 #[tokio::test]
 async fn concurrent_retries_with_one_key_make_one_assessment_on_postgres() {
-    let Some((store, guard)) = postgres_store().await else {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
         return;
     };
     let server = TestServer::start_store(core(), store, ServerLimits::default()).await;

@@ -299,7 +299,7 @@ async fn concurrent_reviews_of_one_revision_on_sqlite() {
 
 #[tokio::test]
 async fn concurrent_reviews_of_one_revision_on_postgres() {
-    let Some((store, guard)) = postgres_store().await else {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
         return;
     };
     let server = TestServer::start_store(core(), store, ServerLimits::default()).await;

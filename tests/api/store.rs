@@ -236,7 +236,7 @@ async fn sqlite_keeps_the_contract() {
 
 #[tokio::test]
 async fn postgres_keeps_the_contract() {
-    let Some((store, guard)) = postgres_store().await else {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
         return;
     };
     contract(store).await;
@@ -270,7 +270,7 @@ async fn sqlite_refuses_to_change_the_audit_log_or_a_revision() {
 
 #[tokio::test]
 async fn postgres_refuses_to_change_the_audit_log_or_a_revision() {
-    let Some((store, guard)) = postgres_store().await else {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
         return;
     };
     let core = core();
