@@ -55,6 +55,9 @@ struct Bar {
     label: String,
     y: u32,
     parts: Vec<Part>,
+    /// The bar's count, written after it.
+    total: u32,
+    total_x: u32,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -63,6 +66,9 @@ struct Part {
     width: u32,
     colour: &'static str,
 }
+
+/// Where bars start, right of their labels.
+const LABELS: u32 = 340;
 
 /// Width in SVG units of the longest bar.
 const BAR_WIDTH: u32 = 360;
@@ -85,6 +91,7 @@ impl Chart {
             .enumerate()
             .map(|(i, (label, parts))| {
                 let mut x = 0;
+                let total = parts.iter().map(|(n, _)| n).sum();
                 let parts = parts
                     .into_iter()
                     .filter(|(n, _)| *n > 0)
@@ -99,6 +106,8 @@ impl Chart {
                     label: shortened(&label, 48),
                     y: i as u32 * ROW,
                     parts,
+                    total,
+                    total_x: LABELS + x + 6,
                 }
             })
             .collect::<Vec<_>>();
@@ -156,6 +165,7 @@ fn word(key: &str, lang: Language) -> &'static str {
         ),
         "period" => ("Ajanjakso", "Period", "Period"),
         "decisions" => ("päätöstä", "beslut", "decisions"),
+        "decisions_column" => ("Päätöksiä", "Beslut", "Decisions"),
         "goal" => ("Tavoite", "Mål", "Goal"),
         "focus_area" => ("Painopiste", "Fokusområde", "Focus area"),
         "supports" => ("Tukee", "Stöder", "Supports"),
@@ -168,9 +178,9 @@ fn word(key: &str, lang: Language) -> &'static str {
         "yes" => ("kyllä", "ja", "yes"),
         "no" => ("ei", "nej", "no"),
         "by_group" => (
-            "Kielteiset vaikutukset väestöryhmittäin",
-            "Negativa konsekvenser per befolkningsgrupp",
-            "Negative effects by population group",
+            "Päätöksiä, joilla kielteisiä vaikutuksia, väestöryhmittäin",
+            "Beslut med negativa konsekvenser, per befolkningsgrupp",
+            "Decisions with negative effects, by population group",
         ),
         "all_residents" => ("Kaikki asukkaat", "Alla invånare", "All residents"),
         "rule" => ("Sääntö", "Regel", "Rule"),
@@ -321,7 +331,7 @@ pub fn cumulative(
         headers: vec![
             w("determinant"),
             w("group"),
-            w("decisions"),
+            w("decisions_column"),
             w("cumulative_flag"),
             w("cases"),
         ],
@@ -343,14 +353,19 @@ pub fn cumulative(
             })
             .collect(),
     };
-    // decisions per group over every determinant, most hit first
-    let mut by_group: Vec<(String, u32)> = Vec::new();
+    // decisions that hit each group on any determinant, most hit first
+    let mut cases: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
+        std::collections::BTreeMap::new();
     for x in &e.effects {
-        match by_group.iter_mut().find(|(g, _)| *g == x.group) {
-            Some((_, n)) => *n += x.decisions,
-            None => by_group.push((x.group.clone(), x.decisions)),
-        }
+        cases
+            .entry(&x.group)
+            .or_default()
+            .extend(x.cases.iter().map(|c| c.assessment_id.as_str()));
     }
+    let mut by_group: Vec<(String, u32)> = cases
+        .into_iter()
+        .map(|(g, c)| (g.to_string(), c.len() as u32))
+        .collect();
     by_group.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     let chart = Chart::new(
         w("by_group"),
@@ -535,7 +550,8 @@ svg text { font-size: 12px; }
 <title>{{ c.title }}</title>
 {% for b in c.bars %}<text x="0" y="{{ b.y + 15 }}">{{ b.label }}</text>
 {% for p in b.parts %}<rect x="{{ 340 + p.x }}" y="{{ b.y + 3 }}" width="{{ p.width }}" height="16" fill="{{ p.colour }}"></rect>
-{% endfor %}{% endfor %}
+{% endfor %}<text x="{{ b.total_x }}" y="{{ b.y + 15 }}">{{ b.total }}</text>
+{% endfor %}
 </svg>
 {% if c.legend %}<p class="legend">{% for l in c.legend %}<span><span class="swatch" style="background: {{ l[1] }}"></span>{{ l[0] }}</span>{% endfor %}</p>{% endif %}
 </figure>

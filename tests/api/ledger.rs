@@ -281,7 +281,7 @@ async fn eva_report_and_eva_audit_read_the_servers_database() {
     let mut lines = csv.lines();
     assert_eq!(
         lines.next(),
-        Some("Hyvinvoinnin tekijä,Väestöryhmä,päätöstä,Kasautuu,Asiat"),
+        Some("Hyvinvoinnin tekijä,Väestöryhmä,Päätöksiä,Kasautuu,Asiat"),
         "Joensuu reports in Finnish"
     );
     assert!(lines.count() >= 1);
@@ -375,4 +375,101 @@ async fn eva_report_and_eva_audit_read_the_servers_database() {
         &url,
     ]);
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date or time"));
+}
+
+/// A headless Chromium, or a visible skip (a failure under CI).
+fn chromium() -> Option<&'static str> {
+    let found = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|b| {
+            Command::new(b)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        });
+    if found.is_none() {
+        crate::helpers::skip("no Chromium: install it (Debian: apt-get install chromium)");
+    }
+    found
+}
+
+#[tokio::test]
+async fn the_html_report_renders_in_a_browser_with_text_as_text() {
+    let Some(browser) = chromium() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+    let store = eva::store::open(&url).await.unwrap();
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    let mut client = server.client().await;
+    for case in ["JNS <script>alert(1)</script>", "JNS 2"] {
+        client
+            .assess(request(draft(
+                case,
+                "Kiihtelysvaaran koulun lakkauttaminen",
+            )))
+            .await
+            .expect("assessed");
+    }
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let page = dir.path().join("cumulative.html");
+    let out = eva(&[
+        "report",
+        "cumulative",
+        "--tenant",
+        "167",
+        "--from",
+        &today,
+        "--to",
+        &today,
+        "--format",
+        "html",
+        "--database-url",
+        &url,
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(&page, &out.stdout).unwrap();
+    let file = format!("file://{}", page.display());
+    let browse = |extra: &[&str]| {
+        Command::new(browser)
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--window-size=1000,1400",
+            ])
+            .args(extra)
+            .arg(&file)
+            .output()
+            .expect("the browser runs")
+    };
+    // the page as the browser parsed it
+    let dom = String::from_utf8(browse(&["--dump-dom"]).stdout).unwrap();
+    assert!(dom.contains("<svg"), "a chart: {dom}");
+    assert!(dom.matches("<rect").count() >= 2, "bars drawn: {dom}");
+    assert!(!dom.contains("<script"), "the case id stays text: {dom}");
+    assert!(
+        dom.contains("JNS &lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{dom}"
+    );
+    assert!(dom.contains("<table>") && dom.contains("<td>"), "the table");
+    // and as it draws it
+    let shot = dir.path().join("page.png");
+    let drawn = browse(&[&format!("--screenshot={}", shot.display())]);
+    assert!(
+        drawn.status.success(),
+        "{}",
+        String::from_utf8_lossy(&drawn.stderr)
+    );
+    let png = std::fs::read(&shot).expect("a screenshot");
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
 }
