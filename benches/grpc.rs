@@ -17,8 +17,6 @@ use std::time::{Duration, Instant};
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::domain::Deadline;
-use eva::rules::{Bundle, DirSource, Limits};
 use eva::service::Service;
 use prost::Message;
 
@@ -26,84 +24,8 @@ const SEQUENTIAL: usize = 400;
 const IN_FLIGHT: usize = 32;
 const PER_TASK: usize = 40;
 
-fn core() -> Service {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let bundle = Bundle::load(&DirSource::new(root.join("rules")))
-        .unwrap_or_else(|e| panic!("the default bundle: {e}"));
-    Service::new(bundle, Limits::default())
-}
-
-/// The median Helsinki draft by text size, or a fixture without the corpus.
-fn median_draft() -> pb::DraftDecision {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    if let Ok(docs) = eva::eval::read_corpus(&root.join(eva::eval::CORPUS_PATH)) {
-        let mut drafts: Vec<_> = docs
-            .values()
-            .map(|d| eva::eval::corpus_draft(d, "091"))
-            .collect();
-        drafts.sort_by_key(|d| d.text_bytes());
-        let d = &drafts[drafts.len() / 2];
-        return pb::DraftDecision {
-            tenant: d.tenant.clone(),
-            title: d.title.clone(),
-            language: d.language.clone(),
-            classification_code: d.classification_code.clone(),
-            sections: d
-                .sections
-                .iter()
-                .map(|s| pb::Section {
-                    kind: pb::SectionKind::Proposal as i32,
-                    heading: s.heading.clone(),
-                    text: s.text.clone(),
-                })
-                .collect(),
-            ..Default::default()
-        };
-    }
-    let text =
-        std::fs::read_to_string(root.join("tests/fixtures/school_closure.json")).expect("fixture");
-    serde_json::from_str(&text).expect("fixture draft")
-}
-
-struct Figures {
-    p50: Duration,
-    p99: Duration,
-    per_second: f64,
-}
-
-fn figures(mut latencies: Vec<Duration>, wall: Duration) -> Figures {
-    latencies.sort();
-    let at = |q: f64| latencies[((latencies.len() - 1) as f64 * q).round() as usize];
-    Figures {
-        p50: at(0.5),
-        p99: at(0.99),
-        per_second: latencies.len() as f64 / wall.as_secs_f64(),
-    }
-}
-
-fn row(what: &str, f: &Figures) {
-    println!(
-        "| {what} | {:.3} ms | {:.3} ms | {:.0} |",
-        f.p50.as_secs_f64() * 1e3,
-        f.p99.as_secs_f64() * 1e3,
-        f.per_second
-    );
-}
-
-/// Decode, assess, encode: what a call costs without the transport.
-fn in_process(core: &Service, bytes: &[u8]) -> usize {
-    let request = pb::AssessRequest::decode(bytes).expect("decodes");
-    let (request, violations) = eva::api::assess_request_from_proto(request, &core.limits);
-    let assessed = core
-        .assess(
-            request.expect("a draft"),
-            violations,
-            time::OffsetDateTime::now_utc(),
-            &Deadline::none(),
-        )
-        .expect("assessed");
-    eva::api::assessed_to_proto(&assessed).encode_to_vec().len()
-}
+mod common;
+use common::{Figures, core, figures, in_process, median_draft, row};
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that is not ours skips us

@@ -326,6 +326,19 @@ macro_rules! sql_store {
                 Ok(true)
             }
 
+            /// A row of `SELECT_STORED` or `SELECT_BY_REQUEST`.
+            fn stored_row(
+                r: &<$db as sqlx::Database>::Row,
+            ) -> Result<$crate::store::Stored, StoreError> {
+                use sqlx::Row as _;
+                $crate::store::sql::stored(
+                    r.try_get::<&str, _>(0).map_err(Self::error)?,
+                    r.try_get(1).map_err(Self::error)?,
+                    r.try_get::<&str, _>(2).map_err(Self::error)?,
+                    r.try_get(3).map_err(Self::error)?,
+                )
+            }
+
             async fn insert_audit<'e, E>(executor: E, e: &$crate::store::AuditEntry) -> Result<(), sqlx::Error>
             where
                 E: sqlx::Executor<'e, Database = $db>,
@@ -387,22 +400,13 @@ macro_rules! sql_store {
                 request_id: &str,
             ) -> Result<Option<$crate::store::Stored>, StoreError> {
                 self.ready().await?;
-                use sqlx::Row as _;
                 let row = sqlx::query($crate::store::sql::SELECT_BY_REQUEST)
                     .bind(tenant)
                     .bind(request_id)
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(Self::error)?;
-                row.map(|r| {
-                    $crate::store::sql::stored(
-                        r.try_get::<&str, _>(0).map_err(Self::error)?,
-                        r.try_get(1).map_err(Self::error)?,
-                        r.try_get::<&str, _>(2).map_err(Self::error)?,
-                        r.try_get(3).map_err(Self::error)?,
-                    )
-                })
-                .transpose()
+                row.as_ref().map(Self::stored_row).transpose()
             }
 
             async fn get(
@@ -412,7 +416,6 @@ macro_rules! sql_store {
                 revision: Option<u32>,
             ) -> Result<Option<$crate::store::Stored>, StoreError> {
                 self.ready().await?;
-                use sqlx::Row as _;
                 let row = sqlx::query($crate::store::sql::SELECT_STORED)
                     .bind(tenant)
                     .bind(id)
@@ -420,15 +423,7 @@ macro_rules! sql_store {
                     .fetch_optional(&self.pool)
                     .await
                     .map_err(Self::error)?;
-                row.map(|r| {
-                    $crate::store::sql::stored(
-                        r.try_get::<&str, _>(0).map_err(Self::error)?,
-                        r.try_get(1).map_err(Self::error)?,
-                        r.try_get::<&str, _>(2).map_err(Self::error)?,
-                        r.try_get(3).map_err(Self::error)?,
-                    )
-                })
-                .transpose()
+                row.as_ref().map(Self::stored_row).transpose()
             }
 
             async fn list(
