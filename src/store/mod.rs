@@ -238,7 +238,7 @@ fn action_name<S: serde::Serializer>(a: &AuditAction, s: S) -> Result<S::Ok, S::
 }
 
 /// Why the store failed.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// The database cannot be reached or is overloaded; try again later.
     #[error("the database is unavailable: {0}")]

@@ -11,7 +11,7 @@ use std::time::Duration;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use super::StoreError;
-use super::sql::sql_store;
+use super::sql::{WRITE_ATTEMPTS, Write, sql_store};
 
 /// Connections of the pool.
 const CONNECTIONS: u32 = 16;
@@ -24,8 +24,6 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
-    /// The same pool: PostgreSQL takes concurrent writers itself.
-    writer: sqlx::PgPool,
     /// Set once the schema is up to date.
     migrated: Arc<tokio::sync::OnceCell<()>>,
 }
@@ -51,7 +49,6 @@ impl PostgresStore {
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
         let store = PostgresStore {
-            writer: pool.clone(),
             pool,
             migrated: Arc::default(),
         };
@@ -83,6 +80,33 @@ impl PostgresStore {
             })
             .await
             .map(|_| ())
+    }
+
+    /// Runs `write` in a transaction of its own, again while it fails
+    /// with an error worth a retry.
+    async fn write(&self, write: Write) -> Result<bool, StoreError> {
+        let mut tries = 0;
+        loop {
+            tries += 1;
+            let attempt = async {
+                let mut tx = self.pool.begin().await?;
+                let done = Self::run_write(&mut tx, &write).await?;
+                if done {
+                    tx.commit().await?;
+                } else {
+                    tx.rollback().await?;
+                }
+                Ok::<bool, sqlx::Error>(done)
+            };
+            match attempt.await {
+                Ok(done) => return Ok(done),
+                Err(e) if tries < WRITE_ATTEMPTS && Self::transient(&e) => {
+                    tracing::debug!(error = %e, tries, "serialization conflict; trying again");
+                    tokio::time::sleep(Duration::from_millis(5 << tries.min(6))).await;
+                }
+                Err(e) => return Err(Self::error(e)),
+            }
+        }
     }
 
     /// A serialization failure or deadlock: the transaction can be run

@@ -16,6 +16,92 @@ use super::{
 /// conflict before its error reaches the caller.
 pub(super) const WRITE_ATTEMPTS: u32 = 8;
 
+/// A write as a backend runs it, owned: on PostgreSQL in a transaction of
+/// its own, on SQLite in the next group commit.
+#[derive(Debug)]
+pub(super) enum Write {
+    /// A new assessment, its first revision and the audit row.
+    Create(Box<CreateRow>, AuditEntry),
+    /// A reviewed revision and the audit row.
+    Review(Box<ReviewRow>, AuditEntry),
+    /// An audit row alone.
+    Audit(AuditEntry),
+}
+
+/// The columns of a new assessment.
+#[derive(Debug)]
+pub(super) struct CreateRow {
+    pub id: String,
+    pub tenant: String,
+    pub case_id: String,
+    pub request_id: Option<String>,
+    pub input_digest: String,
+    pub bundle: BundleRef,
+    pub title: String,
+    pub created_at: i64,
+    pub draft: String,
+    pub verdict: &'static str,
+    pub assessment: String,
+}
+
+impl CreateRow {
+    pub(super) fn of(new: &super::NewAssessment) -> Result<CreateRow, StoreError> {
+        let a = &new.assessment;
+        Ok(CreateRow {
+            id: a.id.clone(),
+            tenant: a.tenant.clone(),
+            case_id: a.case_id.clone(),
+            request_id: new.request_id.clone(),
+            input_digest: a.input_digest.clone(),
+            bundle: a.bundle.clone(),
+            title: a.title.clone(),
+            created_at: super::micros(a.created_at),
+            draft: to_json(&new.draft)?,
+            verdict: a.screening.verdict.name(),
+            assessment: to_json(a)?,
+        })
+    }
+}
+
+/// The columns of a reviewed revision, and the revision it must follow.
+#[derive(Debug)]
+pub(super) struct ReviewRow {
+    pub tenant: String,
+    pub id: String,
+    pub expected: i64,
+    pub revision: i64,
+    pub created_at: i64,
+    pub author: String,
+    pub status: &'static str,
+    pub verdict: &'static str,
+    pub note: String,
+    pub changes: String,
+    pub assessment: String,
+}
+
+impl ReviewRow {
+    pub(super) fn of(
+        tenant: &str,
+        id: &str,
+        expected: u32,
+        new: &super::NewRevision,
+    ) -> Result<ReviewRow, StoreError> {
+        Ok(ReviewRow {
+            tenant: tenant.to_string(),
+            id: id.to_string(),
+            expected: i64::from(expected),
+            revision: i64::from(new.revision),
+            created_at: super::micros(new.created_at),
+            author: new.author.clone(),
+            status: new.status.name(),
+            verdict: new.assessment.screening.verdict.name(),
+            note: new.note.clone(),
+            changes: to_json(&new.changes)?,
+            assessment: to_json(&new.assessment)?,
+        })
+    }
+}
+
 pub(super) const INSERT_ASSESSMENT: &str = "\
     INSERT INTO assessments (id, tenant, case_id, request_id, input_digest, bundle_id, \
         bundle_version, bundle_digest, title, created_at, draft, revision, status, verdict) \
@@ -204,125 +290,89 @@ pub(super) fn audit_entry(
 }
 
 /// Gives `$store` (a struct with `pool: sqlx::Pool<$db>` for reads,
-/// `writer: sqlx::Pool<$db>` for writes, `async fn ready()` that the
-/// schema is up to date, and the functions
+/// `async fn write(&self, Write) -> Result<bool, StoreError>` that runs a
+/// write with [`run_write`](Write) in a transaction, `async fn ready()` that
+/// the schema is up to date, and the functions
 /// `transient(&sqlx::Error) -> bool` and `error(sqlx::Error) -> StoreError`)
 /// the methods of [`Store`](super::Store).
 macro_rules! sql_store {
     ($store:ty, $db:ty, $backend:literal) => {
         impl $store {
-            /// Runs `attempt` again while it fails with an error worth a
-            /// retry (a busy database, a serialization conflict).
-            async fn retrying<T, F, Fut>(&self, mut attempt: F) -> Result<T, StoreError>
-            where
-                F: FnMut() -> Fut,
-                Fut: std::future::Future<Output = Result<T, sqlx::Error>>,
-            {
-                let mut tries = 0;
-                loop {
-                    tries += 1;
-                    match attempt().await {
-                        Ok(v) => return Ok(v),
-                        Err(e) if tries < $crate::store::sql::WRITE_ATTEMPTS && Self::transient(&e) => {
-                            tracing::debug!(error = %e, tries, "database busy; trying again");
-                            tokio::time::sleep(std::time::Duration::from_millis(5 << tries.min(6))).await;
+            /// Runs the statements of `write` on `conn`, inside a
+            /// transaction or savepoint the caller opened; `false` when it
+            /// changed nothing (a taken key, a stale revision), which the
+            /// caller rolls back.
+            async fn run_write(
+                conn: &mut <$db as sqlx::Database>::Connection,
+                write: &$crate::store::sql::Write,
+            ) -> Result<bool, sqlx::Error> {
+                use $crate::store::sql::*;
+                match write {
+                    Write::Create(row, audit) => {
+                        let inserted = sqlx::query(INSERT_ASSESSMENT)
+                            .bind(&row.id)
+                            .bind(&row.tenant)
+                            .bind(&row.case_id)
+                            .bind(row.request_id.as_deref())
+                            .bind(&row.input_digest)
+                            .bind(&row.bundle.id)
+                            .bind(&row.bundle.version)
+                            .bind(&row.bundle.digest)
+                            .bind(&row.title)
+                            .bind(row.created_at)
+                            .bind(&row.draft)
+                            .bind($crate::store::ReviewStatus::Draft.name())
+                            .bind(row.verdict)
+                            .execute(&mut *conn)
+                            .await?
+                            .rows_affected();
+                        if inserted == 0 {
+                            return Ok(false);
                         }
-                        Err(e) => return Err(Self::error(e)),
+                        sqlx::query(INSERT_REVISION)
+                            .bind(&row.id)
+                            .bind(1i64)
+                            .bind(row.created_at)
+                            .bind("eva")
+                            .bind($crate::store::ReviewStatus::Draft.name())
+                            .bind(row.verdict)
+                            .bind("")
+                            .bind("[]")
+                            .bind(&row.assessment)
+                            .execute(&mut *conn)
+                            .await?;
+                        Self::insert_audit(&mut *conn, audit).await?;
                     }
+                    Write::Review(row, audit) => {
+                        let updated = sqlx::query(UPDATE_LATEST)
+                            .bind(row.revision)
+                            .bind(row.status)
+                            .bind(row.verdict)
+                            .bind(&row.tenant)
+                            .bind(&row.id)
+                            .bind(row.expected)
+                            .execute(&mut *conn)
+                            .await?
+                            .rows_affected();
+                        if updated == 0 {
+                            return Ok(false);
+                        }
+                        sqlx::query(INSERT_REVISION)
+                            .bind(&row.id)
+                            .bind(row.revision)
+                            .bind(row.created_at)
+                            .bind(&row.author)
+                            .bind(row.status)
+                            .bind(row.verdict)
+                            .bind(&row.note)
+                            .bind(&row.changes)
+                            .bind(&row.assessment)
+                            .execute(&mut *conn)
+                            .await?;
+                        Self::insert_audit(&mut *conn, audit).await?;
+                    }
+                    Write::Audit(audit) => Self::insert_audit(&mut *conn, audit).await?,
                 }
-            }
-
-            async fn insert_new(
-                &self,
-                new: &$crate::store::NewAssessment,
-                audit: &$crate::store::AuditEntry,
-                draft_json: &str,
-                assessment_json: &str,
-            ) -> Result<bool, sqlx::Error> {
-                use $crate::store::sql::*;
-                let a = &new.assessment;
-                let created_at = $crate::store::micros(a.created_at);
-                let verdict = a.screening.verdict.name();
-                let status = $crate::store::ReviewStatus::Draft.name();
-                let mut tx = self.writer.begin().await?;
-                let inserted = sqlx::query(INSERT_ASSESSMENT)
-                    .bind(&a.id)
-                    .bind(&a.tenant)
-                    .bind(&a.case_id)
-                    .bind(new.request_id.as_deref())
-                    .bind(&a.input_digest)
-                    .bind(&a.bundle.id)
-                    .bind(&a.bundle.version)
-                    .bind(&a.bundle.digest)
-                    .bind(&a.title)
-                    .bind(created_at)
-                    .bind(draft_json)
-                    .bind(status)
-                    .bind(verdict)
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if inserted == 0 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                sqlx::query(INSERT_REVISION)
-                    .bind(&a.id)
-                    .bind(1i64)
-                    .bind(created_at)
-                    .bind("eva")
-                    .bind(status)
-                    .bind(verdict)
-                    .bind("")
-                    .bind("[]")
-                    .bind(assessment_json)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_audit(&mut *tx, audit).await?;
-                tx.commit().await?;
-                Ok(true)
-            }
-
-            async fn insert_review(
-                &self,
-                tenant: &str,
-                id: &str,
-                expected: u32,
-                new: &$crate::store::NewRevision,
-                audit: &$crate::store::AuditEntry,
-                (changes_json, assessment_json): (&str, &str),
-            ) -> Result<bool, sqlx::Error> {
-                use $crate::store::sql::*;
-                let verdict = new.assessment.screening.verdict.name();
-                let mut tx = self.writer.begin().await?;
-                let updated = sqlx::query(UPDATE_LATEST)
-                    .bind(i64::from(new.revision))
-                    .bind(new.status.name())
-                    .bind(verdict)
-                    .bind(tenant)
-                    .bind(id)
-                    .bind(i64::from(expected))
-                    .execute(&mut *tx)
-                    .await?
-                    .rows_affected();
-                if updated == 0 {
-                    tx.rollback().await?;
-                    return Ok(false);
-                }
-                sqlx::query(INSERT_REVISION)
-                    .bind(id)
-                    .bind(i64::from(new.revision))
-                    .bind($crate::store::micros(new.created_at))
-                    .bind(&new.author)
-                    .bind(new.status.name())
-                    .bind(verdict)
-                    .bind(&new.note)
-                    .bind(changes_json)
-                    .bind(assessment_json)
-                    .execute(&mut *tx)
-                    .await?;
-                Self::insert_audit(&mut *tx, audit).await?;
-                tx.commit().await?;
                 Ok(true)
             }
 
@@ -339,7 +389,10 @@ macro_rules! sql_store {
                 )
             }
 
-            async fn insert_audit<'e, E>(executor: E, e: &$crate::store::AuditEntry) -> Result<(), sqlx::Error>
+            async fn insert_audit<'e, E>(
+                executor: E,
+                e: &$crate::store::AuditEntry,
+            ) -> Result<(), sqlx::Error>
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
@@ -369,11 +422,12 @@ macro_rules! sql_store {
                 audit: &$crate::store::AuditEntry,
             ) -> Result<$crate::store::Created, StoreError> {
                 self.ready().await?;
-                use $crate::store::sql::to_json;
-                let draft_json = to_json(&new.draft)?;
-                let assessment_json = to_json(&new.assessment)?;
+                let row = $crate::store::sql::CreateRow::of(new)?;
                 let inserted = self
-                    .retrying(|| self.insert_new(new, audit, &draft_json, &assessment_json))
+                    .write($crate::store::sql::Write::Create(
+                        Box::new(row),
+                        audit.clone(),
+                    ))
                     .await?;
                 if inserted {
                     return Ok($crate::store::Created::New($crate::store::Stored {
@@ -483,19 +537,11 @@ macro_rules! sql_store {
                 audit: &$crate::store::AuditEntry,
             ) -> Result<bool, StoreError> {
                 self.ready().await?;
-                use $crate::store::sql::to_json;
-                let changes_json = to_json(&new.changes)?;
-                let assessment_json = to_json(&new.assessment)?;
-                self.retrying(|| {
-                    self.insert_review(
-                        tenant,
-                        id,
-                        expected,
-                        new,
-                        audit,
-                        (&changes_json, &assessment_json),
-                    )
-                })
+                let row = $crate::store::sql::ReviewRow::of(tenant, id, expected, new)?;
+                self.write($crate::store::sql::Write::Review(
+                    Box::new(row),
+                    audit.clone(),
+                ))
                 .await
             }
 
@@ -504,7 +550,8 @@ macro_rules! sql_store {
                 tenant: Option<&str>,
                 from: time::OffsetDateTime,
                 to: time::OffsetDateTime,
-            ) -> Result<Vec<(String, u32, Vec<$crate::domain::review::Justified>)>, StoreError> {
+            ) -> Result<Vec<(String, u32, Vec<$crate::domain::review::Justified>)>, StoreError>
+            {
                 self.ready().await?;
                 use sqlx::Row as _;
                 let rows = sqlx::query($crate::store::sql::SELECT_CHANGES)
@@ -599,7 +646,9 @@ macro_rules! sql_store {
 
             async fn audit(&self, entry: &$crate::store::AuditEntry) -> Result<(), StoreError> {
                 self.ready().await?;
-                self.retrying(|| Self::insert_audit(&self.writer, entry)).await
+                self.write($crate::store::sql::Write::Audit(entry.clone()))
+                    .await
+                    .map(|_| ())
             }
 
             async fn audit_log(
