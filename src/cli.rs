@@ -582,15 +582,18 @@ pub async fn audit(
             for e in &entries {
                 let at =
                     e.at.format(&time::format_description::well_known::Rfc3339)?;
-                w.write_record([
-                    at.as_str(),
-                    &e.caller,
-                    &e.peer,
-                    &e.tenant,
-                    e.assessment_id.as_deref().unwrap_or(""),
-                    e.action.name(),
-                    &e.result,
-                ])?;
+                w.write_record(
+                    [
+                        at.as_str(),
+                        &e.caller,
+                        &e.peer,
+                        &e.tenant,
+                        e.assessment_id.as_deref().unwrap_or(""),
+                        e.action.name(),
+                        &e.result,
+                    ]
+                    .map(|c| crate::report::csv_cell(c).into_owned()),
+                )?;
             }
             w.flush()?;
         }

@@ -473,7 +473,7 @@ fn write<T: Serialize>(
             out.write_record(&table.headers)
                 .map_err(|e| ReportError(e.to_string()))?;
             for row in &table.rows {
-                out.write_record(row)
+                out.write_record(row.iter().map(|c| csv_cell(c).into_owned()))
                     .map_err(|e| ReportError(e.to_string()))?;
             }
             let bytes = out.into_inner().map_err(|e| ReportError(e.to_string()))?;
@@ -481,6 +481,17 @@ fn write<T: Serialize>(
         }
         ReportFormat::Markdown => Ok(markdown(&doc)),
         ReportFormat::Html => html(&doc),
+    }
+}
+
+/// A CSV cell a spreadsheet shows as text: one that begins like a formula
+/// (`=`, `+`, `-`, `@`, a tab or a carriage return) gets a leading `'`, so
+/// that a case id or a caller's name cannot run as a formula.
+pub fn csv_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}").into()
+    } else {
+        text.into()
     }
 }
 
@@ -582,6 +593,13 @@ fn html(doc: &Document) -> Result<String, ReportError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_cannot_become_formulas() {
+        assert_eq!(csv_cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(csv_cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_cell("HEL 2021-1"), "HEL 2021-1");
+    }
 
     #[test]
     fn markdown_text_cannot_become_markup() {

@@ -403,7 +403,8 @@ async fn the_html_report_renders_in_a_browser_with_text_as_text() {
     let store = eva::store::open(&url).await.unwrap();
     let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     let mut client = server.client().await;
-    for case in ["JNS <script>alert(1)</script>", "JNS 2"] {
+    // the first case opens each cell of cases: a formula there would run
+    for case in ["=1+1", "JNS <script>alert(1)</script>", "JNS 2"] {
         client
             .assess(request(draft(
                 case,
@@ -472,4 +473,22 @@ async fn the_html_report_renders_in_a_browser_with_text_as_text() {
         "{} bytes",
         png.len()
     );
+    // in CSV, a case id that looks like a formula stays text
+    let out = eva(&[
+        "report",
+        "cumulative",
+        "--tenant",
+        "167",
+        "--from",
+        &today,
+        "--to",
+        &today,
+        "--format",
+        "csv",
+        "--database-url",
+        &url,
+    ]);
+    let csv = String::from_utf8(out.stdout).unwrap();
+    assert!(csv.contains("'=1+1"), "{csv}");
+    assert!(!csv.contains(",=1+1"), "{csv}");
 }
