@@ -117,7 +117,7 @@ pub struct Overrides {
     pub shutdown_grace_secs: Option<u64>,
     /// Where assessments are kept: `sqlite://PATH` (created when missing)
     /// or `postgres://USER@HOST/DB` [default: sqlite://data/eva.db]
-    #[arg(long, env = "EVA_DATABASE_URL")]
+    #[arg(long, env = "EVA_DATABASE_URL", hide_env_values = true)]
     pub database_url: Option<String>,
 }
 

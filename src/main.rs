@@ -104,7 +104,7 @@ enum Command {
         #[arg(long, value_parser = parse_language)]
         lang: Option<eva::domain::Language>,
         /// Where the assessments are kept.
-        #[arg(long, env = "EVA_DATABASE_URL", default_value = eva::store::DEFAULT_DATABASE_URL)]
+        #[arg(long, env = "EVA_DATABASE_URL", hide_env_values = true, default_value = eva::store::DEFAULT_DATABASE_URL)]
         database_url: String,
         /// Rule bundle directory (names of goals, determinants and groups).
         #[arg(long, env = "EVA_RULES", default_value = "rules")]
@@ -126,7 +126,7 @@ enum Command {
         #[arg(long, value_enum, default_value = "csv")]
         format: eva::cli::AuditFormat,
         /// Where the assessments are kept.
-        #[arg(long, env = "EVA_DATABASE_URL", default_value = eva::store::DEFAULT_DATABASE_URL)]
+        #[arg(long, env = "EVA_DATABASE_URL", hide_env_values = true, default_value = eva::store::DEFAULT_DATABASE_URL)]
         database_url: String,
     },
     /// Work with rule bundles.

@@ -318,6 +318,11 @@ pub fn assess_request_from_proto(
                 limits.max_field_bytes
             ),
         );
+    } else if request.request_id.contains('\0') {
+        violations.add(
+            "request_id",
+            "holds a NUL character (U+0000); send an id of printable characters",
+        );
     }
     let languages = render_languages(&request.render_languages, &mut violations);
     let formats = render_formats(&request.render_formats, &mut violations);

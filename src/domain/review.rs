@@ -194,13 +194,18 @@ pub fn check_review(review: &Review, v: &mut Violations) {
             Change::AddImpact { impact } | Change::OverrideImpact { impact, .. } => {
                 text_field(
                     v,
-                    &format!("changes[{i}].impact.rationale"),
+                    &format!("{}.rationale", impact_path(i, &c.change)),
                     &impact.rationale,
                     true,
                 );
             }
             Change::AnswerQuestion { answer, .. } => {
-                text_field(v, &format!("changes[{i}].answer"), answer, true);
+                text_field(
+                    v,
+                    &format!("changes[{i}].answer_question.answer"),
+                    answer,
+                    true,
+                );
             }
             _ => {}
         }
@@ -209,7 +214,9 @@ pub fn check_review(review: &Review, v: &mut Violations) {
 
 fn text_field(v: &mut Violations, field: &str, text: &str, required: bool) {
     let chars = text.chars().count();
-    if required && text.trim().is_empty() {
+    if text.contains('\0') {
+        v.add(field, "holds a NUL character (U+0000); remove it");
+    } else if required && text.trim().is_empty() {
         v.add(field, "is empty; say it in a few words");
     } else if chars > MAX_REVIEW_TEXT {
         v.add(
@@ -242,7 +249,7 @@ pub fn apply(
         let at = format!("changes[{i}]");
         match &mut c.change {
             Change::AddImpact { impact } => {
-                if check_fields(&mut v, &at, impact, taxonomy) {
+                if check_fields(&mut v, &format!("{at}.add_impact"), impact, taxonomy) {
                     let id = next_id(&a);
                     a.impacts.push(reviewed_impact(id, String::new(), impact));
                 }
@@ -256,7 +263,7 @@ pub fn apply(
                             g.impact_ids.retain(|x| x != impact_id);
                         }
                     }
-                    None => unknown(&mut v, &at, "impact_id", impact_id, "impact"),
+                    None => unknown(&mut v, &format!("{at}.remove_impact"), impact_id, "impact"),
                 }
             }
             Change::OverrideImpact {
@@ -265,7 +272,12 @@ pub fn apply(
                 rule_id,
             } => match a.impacts.iter().position(|x| x.id == *impact_id) {
                 Some(p) => {
-                    if check_fields(&mut v, &at, impact, taxonomy) {
+                    if check_fields(
+                        &mut v,
+                        &format!("{at}.override_impact.impact"),
+                        impact,
+                        taxonomy,
+                    ) {
                         let old = &a.impacts[p];
                         *rule_id = old.rule_id.clone();
                         let mut new = reviewed_impact(old.id.clone(), old.rule_id.clone(), impact);
@@ -274,12 +286,22 @@ pub fn apply(
                         a.impacts[p] = new;
                     }
                 }
-                None => unknown(&mut v, &at, "impact_id", impact_id, "impact"),
+                None => unknown(
+                    &mut v,
+                    &format!("{at}.override_impact.impact_id"),
+                    impact_id,
+                    "impact",
+                ),
             },
             Change::OverrideGoal { goal_id, verdict } => {
                 match a.goals.iter_mut().find(|g| g.goal_id == *goal_id) {
                     Some(g) => g.verdict = *verdict,
-                    None => unknown(&mut v, &at, "goal_id", goal_id, "goal of the plan"),
+                    None => unknown(
+                        &mut v,
+                        &format!("{at}.override_goal.goal_id"),
+                        goal_id,
+                        "goal of the plan",
+                    ),
                 }
             }
             Change::OverrideScreening { verdict, previous } => {
@@ -292,16 +314,21 @@ pub fn apply(
                 answer,
             } => match a.open_questions.iter_mut().find(|q| q.id == *question_id) {
                 Some(q) => q.answer = answer.trim().to_string(),
-                None => unknown(&mut v, &at, "question_id", question_id, "open question"),
+                None => unknown(
+                    &mut v,
+                    &format!("{at}.answer_question.question_id"),
+                    question_id,
+                    "open question",
+                ),
             },
         }
     }
     v.into_result().map(|()| a)
 }
 
-fn unknown(v: &mut Violations, at: &str, field: &str, value: &str, what: &str) {
+fn unknown(v: &mut Violations, field: &str, value: &str, what: &str) {
     v.add(
-        format!("{at}.{field}"),
+        field,
         format!(
             "{} is not an {what} of this revision; take the ids from the revision you review",
             quoted(value)
@@ -309,12 +336,21 @@ fn unknown(v: &mut Violations, at: &str, field: &str, value: &str, what: &str) {
     );
 }
 
-/// Whether the determinant and groups are the bundle's; adds violations.
+/// Where an added or overriding impact's fields are in the request.
+fn impact_path(i: usize, change: &Change) -> String {
+    match change {
+        Change::OverrideImpact { .. } => format!("changes[{i}].override_impact.impact"),
+        _ => format!("changes[{i}].add_impact"),
+    }
+}
+
+/// Whether the determinant and groups (at `at`) are the bundle's; adds
+/// violations.
 fn check_fields(v: &mut Violations, at: &str, f: &ImpactFields, t: &Taxonomy<'_>) -> bool {
     let before = v.total();
     if !t.determinants.contains(&f.determinant.as_str()) {
         v.add(
-            format!("{at}.impact.determinant"),
+            format!("{at}.determinant"),
             format!(
                 "{} is not a determinant of the bundle; ListTaxonomy lists them",
                 quoted(&f.determinant)
@@ -324,7 +360,7 @@ fn check_fields(v: &mut Violations, at: &str, f: &ImpactFields, t: &Taxonomy<'_>
     for g in &f.groups {
         if !t.groups.contains(&g.as_str()) {
             v.add(
-                format!("{at}.impact.groups"),
+                format!("{at}.groups"),
                 format!(
                     "{} is not a population group of the bundle; ListTaxonomy lists them",
                     quoted(g)

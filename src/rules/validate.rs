@@ -58,6 +58,7 @@ pub fn validate<'a>(
     check_groups(&mut v, bundle, draft, limits);
     check_areas(&mut v, draft, limits);
     check_facts(&mut v, bundle, draft, limits);
+    check_nul(&mut v, draft);
     check_decision_date(&mut v, &draft.decision_date);
     check_alternatives(&mut v, draft, limits);
     let municipality = bundle.municipalities.get(&draft.tenant);
@@ -107,6 +108,49 @@ fn too_many(
         format!("has {len} {noun}, over the limit of {max}; {hint}"),
     );
     true
+}
+
+/// A NUL character (U+0000) in any text: no decision text holds one, and
+/// databases cannot store it in text.
+fn check_nul(v: &mut Violations, draft: &Draft) {
+    const FIX: &str = "holds a NUL character (U+0000); remove it";
+    let mut fields: Vec<(String, &str)> = vec![
+        ("draft.tenant".into(), &draft.tenant),
+        ("draft.case_id".into(), &draft.case_id),
+        ("draft.title".into(), &draft.title),
+        ("draft.organ".into(), &draft.organ),
+        ("draft.language".into(), &draft.language),
+        (
+            "draft.classification_code".into(),
+            &draft.classification_code,
+        ),
+        ("draft.decision_date".into(), &draft.decision_date),
+    ];
+    for (i, s) in draft.sections.iter().enumerate() {
+        fields.push((format!("draft.sections[{i}].heading"), &s.heading));
+        fields.push((format!("draft.sections[{i}].text"), &s.text));
+    }
+    for (i, a) in draft.alternatives.iter().enumerate() {
+        fields.push((format!("draft.alternatives[{i}].id"), &a.id));
+        fields.push((format!("draft.alternatives[{i}].title"), &a.title));
+        fields.push((format!("draft.alternatives[{i}].text"), &a.text));
+    }
+    for (i, g) in draft.affected_groups.iter().enumerate() {
+        fields.push((format!("draft.affected_groups[{i}]"), g));
+    }
+    for (i, a) in draft.affected_areas.iter().enumerate() {
+        fields.push((format!("draft.affected_areas[{i}]"), a));
+    }
+    for (name, value) in &draft.facts {
+        if let Some(s) = value.as_str() {
+            fields.push((format!("draft.facts.{name}"), s));
+        }
+    }
+    for (field, text) in fields {
+        if text.contains('\0') {
+            v.add(field, FIX);
+        }
+    }
 }
 
 fn check_title(v: &mut Violations, draft: &Draft, limits: &Limits) {

@@ -346,6 +346,9 @@ impl Records {
                 ),
             );
         }
+        if query.case_id.as_deref().is_some_and(|c| c.contains('\0')) {
+            v.add("case_id", "holds a NUL character (U+0000); remove it");
+        }
         if let (Some(from), Some(to)) = (query.from, query.to)
             && from >= to
         {
@@ -404,9 +407,13 @@ impl Records {
         from: time::OffsetDateTime,
         to: time::OffsetDateTime,
     ) -> Result<ledger::ReviewStatistics, RecordError> {
-        let entries = self.ledger(caller, tenant, from, to).await?;
+        self.check_period(caller, tenant, from, to).await?;
+        let assessments = self.store.count(tenant, from, to).await?;
         let changes = self.store.review_changes(tenant, from, to).await?;
-        Ok(ledger::review_statistics(entries.len(), &changes))
+        Ok(ledger::review_statistics(
+            usize::try_from(assessments).unwrap_or(usize::MAX),
+            &changes,
+        ))
     }
 
     async fn ledger(
@@ -416,6 +423,19 @@ impl Records {
         from: time::OffsetDateTime,
         to: time::OffsetDateTime,
     ) -> Result<Vec<crate::store::LedgerEntry>, RecordError> {
+        self.check_period(caller, tenant, from, to).await?;
+        Ok(self.store.ledger(tenant, from, to).await?)
+    }
+
+    /// Checks a report's tenant and period and writes the report to the
+    /// audit log.
+    async fn check_period(
+        &self,
+        caller: &Caller,
+        tenant: Option<&str>,
+        from: time::OffsetDateTime,
+        to: time::OffsetDateTime,
+    ) -> Result<(), RecordError> {
         let mut v = match tenant {
             Some(t) => self.check_tenant(t),
             None => Violations::default(),
@@ -424,7 +444,6 @@ impl Records {
             v.add("to", "is not after `from`; give a period that is not empty");
         }
         v.into_result().map_err(RecordError::InvalidArgument)?;
-        let entries = self.store.ledger(tenant, from, to).await?;
         self.log(
             caller,
             tenant.unwrap_or(ALL_TENANTS),
@@ -432,8 +451,7 @@ impl Records {
             AuditAction::List,
             "ok",
         )
-        .await?;
-        Ok(entries)
+        .await
     }
 
     fn check_tenant(&self, tenant: &str) -> Violations {
@@ -484,7 +502,12 @@ impl Records {
 }
 
 fn check_id(v: &mut Violations, id: &str) {
-    if id.trim().is_empty() {
+    if id.contains('\0') {
+        v.add(
+            "id",
+            "holds a NUL character (U+0000); give the id as Assess returned it",
+        );
+    } else if id.trim().is_empty() {
         v.add(
             "id",
             "is empty; give the id of an assessment, as Assess returned it",

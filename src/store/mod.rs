@@ -307,6 +307,15 @@ pub trait Store: Send + Sync + fmt::Debug {
         to: OffsetDateTime,
     ) -> Result<Vec<(String, u32, Vec<Justified>)>, StoreError>;
 
+    /// How many assessments were made between `from` and `to` (of one
+    /// tenant, or of all).
+    async fn count(
+        &self,
+        tenant: Option<&str>,
+        from: OffsetDateTime,
+        to: OffsetDateTime,
+    ) -> Result<u64, StoreError>;
+
     /// The assessments made between `from` and `to` (of one tenant, or of
     /// all), oldest first, each at its latest reviewed revision or else the
     /// machine's.

@@ -121,8 +121,16 @@ impl PostgresStore {
                 StoreError::Unavailable(redacted(e))
             }
             sqlx::Error::Database(d)
-                if d.code()
-                    .is_some_and(|c| c.starts_with("08") || c.starts_with("57")) =>
+                if d.code().is_some_and(|c| {
+                    // connection, operator intervention, insufficient
+                    // resources, a read-only standby, credentials, a
+                    // database that is not there: the database is not
+                    // usable now, whatever the call
+                    ["08", "57", "53", "28", "3D"]
+                        .iter()
+                        .any(|p| c.starts_with(p))
+                        || c == "25006"
+                }) =>
             {
                 StoreError::Unavailable(d.message().to_string())
             }

@@ -128,6 +128,10 @@ pub(super) const SELECT_CHANGES: &str = "\
       AND r.revision > 1 \
     ORDER BY a.created_at, a.id, r.revision";
 
+pub(super) const SELECT_COUNT: &str = "\
+    SELECT COUNT(*) FROM assessments \
+    WHERE ($1 IS NULL OR tenant = $1) AND created_at >= $2 AND created_at < $3";
+
 pub(super) const SELECT_LEDGER: &str = "\
     SELECT a.case_id, r.revision, r.status, r.assessment \
     FROM assessments a JOIN revisions r ON r.assessment_id = a.id \
@@ -573,6 +577,23 @@ macro_rules! sql_store {
                         ))
                     })
                     .collect()
+            }
+
+            async fn count(
+                &self,
+                tenant: Option<&str>,
+                from: time::OffsetDateTime,
+                to: time::OffsetDateTime,
+            ) -> Result<u64, StoreError> {
+                self.ready().await?;
+                let n: i64 = sqlx::query_scalar($crate::store::sql::SELECT_COUNT)
+                    .bind(tenant)
+                    .bind($crate::store::micros(from))
+                    .bind($crate::store::micros(to))
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(Self::error)?;
+                Ok(u64::try_from(n).unwrap_or(0))
             }
 
             async fn ledger(

@@ -332,6 +332,20 @@ async fn eva_report_and_eva_audit_read_the_servers_database() {
         rows.iter()
             .any(|r| r["assessment_id"] == made[2].id.as_str())
     );
+    // a caller's name that looks like a formula stays text in the export
+    let mut read = tonic::Request::new(pb::GetAssessmentRequest {
+        tenant: "167".into(),
+        id: made[0].id.clone(),
+        revision: None,
+    });
+    read.metadata_mut()
+        .insert("eva-caller", "@SUM(A1)".parse().unwrap());
+    server
+        .client()
+        .await
+        .get_assessment(read)
+        .await
+        .expect("read");
     let csv = eva(&[
         "audit",
         "--tenant",
@@ -344,6 +358,7 @@ async fn eva_report_and_eva_audit_read_the_servers_database() {
         &url,
     ]);
     let text = String::from_utf8(csv.stdout).unwrap();
+    assert!(text.contains(",'@SUM(A1),"), "{text}");
     assert!(
         text.starts_with("at,caller,peer,tenant,assessment_id,action,result\n"),
         "{text}"

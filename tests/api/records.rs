@@ -444,3 +444,35 @@ async fn bad_listing_and_read_requests_name_their_fields() {
         assert_eq!(fields(&status), vec![field.to_string()], "{bad:?}");
     }
 }
+
+#[tokio::test]
+async fn a_nul_character_in_text_is_a_field_violation() {
+    let server = TestServer::start().await;
+    let mut client = server.client().await;
+    let mut d = draft("091", "HEL 12");
+    d.title.push('\0');
+    let status = client
+        .assess(keyed(d, "nul\0key"))
+        .await
+        .expect_err("refused");
+    assert_eq!(status.code(), Code::InvalidArgument);
+    assert_eq!(fields(&status), vec!["request_id", "draft.title"]);
+    let status = client
+        .get_assessment(pb::GetAssessmentRequest {
+            tenant: "091".into(),
+            id: "a\0b".into(),
+            revision: None,
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(fields(&status), vec!["id"]);
+    let status = client
+        .list_assessments(pb::ListAssessmentsRequest {
+            tenant: "091".into(),
+            case_id: "HEL\0 12".into(),
+            ..Default::default()
+        })
+        .await
+        .expect_err("refused");
+    assert_eq!(fields(&status), vec!["case_id"]);
+}

@@ -384,11 +384,11 @@ async fn bad_changes_are_field_violations() {
         ),
         (
             change("x", Change::RemoveImpact("I999".into())),
-            "changes[0].impact_id",
+            "changes[0].remove_impact",
         ),
         (
             change("x", Change::AddImpact(unknown_determinant)),
-            "changes[0].impact.determinant",
+            "changes[0].add_impact.determinant",
         ),
         (
             change("x", Change::AddImpact(unspecified)),
@@ -402,7 +402,7 @@ async fn bad_changes_are_field_violations() {
                     verdict: pb::GoalVerdict::Supports as i32,
                 }),
             ),
-            "changes[0].goal_id",
+            "changes[0].override_goal.goal_id",
         ),
         (
             pb::ReviewChange {

@@ -176,6 +176,20 @@ async fn contract(store: Arc<dyn Store>) {
         .await
         .unwrap();
     assert_eq!(all.items.len(), 6, "HEL 1, HEL 2 once, four more");
+    let ever = (
+        datetime!(2000-01-01 00:00 UTC),
+        datetime!(2100-01-01 00:00 UTC),
+    );
+    assert_eq!(store.count(Some("091"), ever.0, ever.1).await.unwrap(), 6);
+    assert_eq!(store.count(None, ever.0, ever.1).await.unwrap(), 7);
+    assert_eq!(
+        store
+            .ledger(Some("091"), ever.0, ever.1)
+            .await
+            .unwrap()
+            .len(),
+        6
+    );
     let in_march_2 = store
         .list(&ListQuery {
             tenant: "091".into(),
