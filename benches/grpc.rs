@@ -25,7 +25,7 @@ const IN_FLIGHT: usize = 32;
 const PER_TASK: usize = 40;
 
 mod common;
-use common::{Figures, core, figures, in_process, median_draft, row};
+use common::{Figures, core, figures, in_process, in_process_rows, median_draft, row};
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that is not ours skips us
@@ -47,43 +47,12 @@ fn main() {
         bytes.len()
     );
 
-    // in-process, sequential
-    for _ in 0..50 {
-        in_process(&core, &bytes);
-    }
-    let started = Instant::now();
-    let latencies: Vec<Duration> = (0..SEQUENTIAL)
-        .map(|_| {
-            let t = Instant::now();
-            in_process(&core, &bytes);
-            t.elapsed()
-        })
-        .collect();
-    let sequential_local = figures(latencies, started.elapsed());
-    row("in-process, sequential", &sequential_local);
-
-    // in-process, one thread per core
-    let started = Instant::now();
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let (core, bytes) = (core.clone(), bytes.clone());
-            std::thread::spawn(move || {
-                (0..IN_FLIGHT * PER_TASK / threads)
-                    .map(|_| {
-                        let t = Instant::now();
-                        in_process(&core, &bytes);
-                        t.elapsed()
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let latencies = handles
-        .into_iter()
-        .flat_map(|h| h.join().expect("thread"))
-        .collect();
-    let parallel_local = figures(latencies, started.elapsed());
-    row(&format!("in-process, {threads} threads"), &parallel_local);
+    let (_, parallel_local) = in_process_rows(
+        &core,
+        &bytes,
+        "in-process",
+        (50, SEQUENTIAL, IN_FLIGHT * PER_TASK),
+    );
 
     let runtime = eva::app::runtime().expect("runtime");
     runtime.block_on(async {

@@ -17,7 +17,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
@@ -32,7 +32,7 @@ const PER_TASK: usize = 20;
 const WARM_UP: usize = 30;
 
 mod common;
-use common::{Figures, core, figures, in_process, median_draft, row};
+use common::{Figures, core, figures, in_process_rows, median_draft, row};
 
 /// The draft of `bytes` and its assessment, as the server stores them.
 fn to_store(core: &Service, bytes: &[u8]) -> NewAssessment {
@@ -247,44 +247,11 @@ fn main() {
         bytes.len()
     );
 
-    // in-process, sequential
-    for _ in 0..WARM_UP {
-        in_process(&core, &bytes);
-    }
-    let started = Instant::now();
-    let latencies: Vec<Duration> = (0..SEQUENTIAL)
-        .map(|_| {
-            let t = Instant::now();
-            in_process(&core, &bytes);
-            t.elapsed()
-        })
-        .collect();
-    let sequential_local = figures(latencies, started.elapsed());
-    row("in-process assessment, sequential", &sequential_local);
-
-    // in-process, one thread per core
-    let started = Instant::now();
-    let handles: Vec<_> = (0..threads)
-        .map(|_| {
-            let (core, bytes) = (core.clone(), bytes.clone());
-            std::thread::spawn(move || {
-                (0..IN_FLIGHT * PER_TASK / threads)
-                    .map(|_| {
-                        let t = Instant::now();
-                        in_process(&core, &bytes);
-                        t.elapsed()
-                    })
-                    .collect::<Vec<_>>()
-            })
-        })
-        .collect();
-    let latencies = handles
-        .into_iter()
-        .flat_map(|h| h.join().expect("thread"))
-        .collect();
-    row(
-        &format!("in-process assessment, {threads} threads"),
-        &figures(latencies, started.elapsed()),
+    let (sequential_local, _) = in_process_rows(
+        &core,
+        &bytes,
+        "in-process assessment",
+        (WARM_UP, SEQUENTIAL, IN_FLIGHT * PER_TASK),
     );
 
     let template = to_store(&core, &bytes);

@@ -88,3 +88,50 @@ pub fn in_process(core: &Service, bytes: &[u8]) -> usize {
         .expect("assessed");
     eva::api::assessed_to_proto(&assessed).encode_to_vec().len()
 }
+
+/// The in-process rows: `sequential` calls one after another (after
+/// `warm_up`), then `calls` spread over one thread per core; each printed
+/// as a row named `what, …`, both returned.
+pub fn in_process_rows(
+    core: &std::sync::Arc<Service>,
+    bytes: &[u8],
+    what: &str,
+    (warm_up, sequential, calls): (usize, usize, usize),
+) -> (Figures, Figures) {
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    for _ in 0..warm_up {
+        in_process(core, bytes);
+    }
+    let started = std::time::Instant::now();
+    let latencies: Vec<Duration> = (0..sequential)
+        .map(|_| {
+            let t = std::time::Instant::now();
+            in_process(core, bytes);
+            t.elapsed()
+        })
+        .collect();
+    let one = figures(latencies, started.elapsed());
+    row(&format!("{what}, sequential"), &one);
+    let started = std::time::Instant::now();
+    let handles: Vec<_> = (0..threads)
+        .map(|_| {
+            let (core, bytes) = (core.clone(), bytes.to_vec());
+            std::thread::spawn(move || {
+                (0..calls / threads)
+                    .map(|_| {
+                        let t = std::time::Instant::now();
+                        in_process(&core, &bytes);
+                        t.elapsed()
+                    })
+                    .collect::<Vec<_>>()
+            })
+        })
+        .collect();
+    let latencies = handles
+        .into_iter()
+        .flat_map(|h| h.join().expect("thread"))
+        .collect();
+    let all = figures(latencies, started.elapsed());
+    row(&format!("{what}, {threads} threads"), &all);
+    (one, all)
+}
