@@ -147,6 +147,8 @@ pub async fn run_with_limits(
     let shutdown = async move {
         shutdown.await;
         watcher.abort();
+        // a check in progress must not set SERVING after the NOT_SERVING below
+        let _ = watcher.await;
         // load balancers stop sending new calls while the old ones finish
         reporter
             .set_not_serving::<AssessmentServiceServer<AssessmentApi>>()
