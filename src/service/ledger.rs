@@ -113,27 +113,25 @@ pub struct ReviewStatistics {
 
 /// Each case once: its latest assessment of the period.
 fn decisions(entries: &[LedgerEntry]) -> Vec<(CaseRef, &LedgerEntry)> {
-    let mut latest: BTreeMap<String, usize> = BTreeMap::new();
-    for (i, e) in entries.iter().enumerate() {
-        let key = if e.case_id.trim().is_empty() {
+    // a draft without a case id is a case of its own
+    let case_of = |e: &LedgerEntry| {
+        if e.case_id.trim().is_empty() {
             e.assessment.id.clone()
         } else {
             e.case_id.clone()
-        };
+        }
+    };
+    let mut latest: BTreeMap<String, usize> = BTreeMap::new();
+    for (i, e) in entries.iter().enumerate() {
         // entries come oldest first: a later one replaces an earlier one
-        latest.insert(key, i);
+        latest.insert(case_of(e), i);
     }
-    let mut picked: Vec<usize> = latest.into_values().collect();
+    let mut picked: Vec<(usize, String)> = latest.into_iter().map(|(c, i)| (i, c)).collect();
     picked.sort_unstable();
     picked
         .into_iter()
-        .map(|i| {
+        .map(|(i, case_id)| {
             let e = &entries[i];
-            let case_id = if e.case_id.trim().is_empty() {
-                e.assessment.id.clone()
-            } else {
-                e.case_id.clone()
-            };
             (
                 CaseRef {
                     case_id,

@@ -197,14 +197,27 @@ impl Records {
         id: &str,
         revision: Option<u32>,
     ) -> Result<Stored, RecordError> {
+        self.fetch(caller, tenant, id, revision, AuditAction::Read)
+            .await
+    }
+
+    /// A tenant's assessment at `revision` for `action`: the request
+    /// checked, the store read and the audit row written, found or not.
+    async fn fetch(
+        &self,
+        caller: &Caller,
+        tenant: &str,
+        id: &str,
+        revision: Option<u32>,
+        action: AuditAction,
+    ) -> Result<Stored, RecordError> {
         let mut v = self.check_tenant(tenant);
         check_id(&mut v, id);
         check_revision(&mut v, revision);
         v.into_result().map_err(RecordError::InvalidArgument)?;
         let found = self.store.get(tenant, id, revision).await?;
         let result = if found.is_some() { "ok" } else { "not_found" };
-        self.log(caller, tenant, Some(id), AuditAction::Read, result)
-            .await?;
+        self.log(caller, tenant, Some(id), action, result).await?;
         found.ok_or_else(|| missing(tenant, id, revision))
     }
 
@@ -296,15 +309,9 @@ impl Records {
         languages: &[Language],
         formats: &[Format],
     ) -> Result<(u32, Assessed), RecordError> {
-        let mut v = self.check_tenant(tenant);
-        check_id(&mut v, id);
-        check_revision(&mut v, revision);
-        v.into_result().map_err(RecordError::InvalidArgument)?;
-        let found = self.store.get(tenant, id, revision).await?;
-        let result = if found.is_some() { "ok" } else { "not_found" };
-        self.log(caller, tenant, Some(id), AuditAction::Render, result)
+        let stored = self
+            .fetch(caller, tenant, id, revision, AuditAction::Render)
             .await?;
-        let stored = found.ok_or_else(|| missing(tenant, id, revision))?;
         let rendered =
             self.service
                 .rendered(stored.assessment, languages, formats, &Deadline::none())?;
