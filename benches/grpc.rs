@@ -25,7 +25,9 @@ const IN_FLIGHT: usize = 32;
 const PER_TASK: usize = 40;
 
 mod common;
-use common::{Figures, core, figures, in_process, in_process_rows, median_draft, row};
+use common::{
+    Figures, TABLE, core, cpu_seconds, figures, in_process, in_process_rows, median_draft, row,
+};
 
 fn main() {
     // `cargo bench` passes `--bench`; a filter that is not ours skips us
@@ -42,10 +44,7 @@ fn main() {
     };
     let bytes = request.encode_to_vec();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    println!(
-        "draft of {} bytes; {threads} cores\n\n| calls | p50 | p99 | calls/s |\n|---|---|---|---|",
-        bytes.len()
-    );
+    println!("draft of {} bytes; {threads} cores\n\n{TABLE}", bytes.len());
 
     let (_, parallel_local) = in_process_rows(
         &core,
@@ -242,16 +241,6 @@ async fn server_cpu(request: &pb::AssessRequest, local: &Figures, threads: usize
         floor_client * 1e6,
         100.0 * local_per_call / (local_per_call + floor_server + floor_client)
     );
-}
-
-/// User and system CPU seconds of process `pid` so far.
-fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // the fields after the command name, which is in parentheses
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    // USER_HZ is 100 on every Linux platform Rust supports
-    Some(ticks / 100.0)
 }
 
 /// In-process time of one draft as its alternatives and its text grow:

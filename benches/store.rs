@@ -2,9 +2,12 @@
 //! (`Store::create` of prebuilt assessments, sequential and 32 tasks at
 //! once) and gRPC `Assess` on loopback against the real server, which
 //! stores every assessment it makes (sequential calls and 32 in flight),
-//! each with p50, p99 and throughput, next to the in-process assessment
-//! (decode, assess, encode) of the same draft. Ends by comparing, on
-//! SQLite, what storing one assessment costs with what assessing it costs.
+//! each with p50, p99, throughput and this process's CPU time per call
+//! (for gRPC: client and server together), next to the in-process
+//! assessment (decode, assess, encode) of the same draft. Ends by
+//! comparing, on SQLite, what storing an assessment costs with what
+//! assessing it costs: the CPU per call with every core busy, and the
+//! latency of one write alone beside the disk's own durable write.
 //!
 //! `cargo bench --bench store` measures SQLite, in a temporary directory.
 //! With `DATABASE_URL=postgres://…` it measures PostgreSQL too, in a
@@ -17,7 +20,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
@@ -28,11 +31,13 @@ use prost::Message;
 
 const SEQUENTIAL: usize = 300;
 const IN_FLIGHT: usize = 32;
-const PER_TASK: usize = 20;
+const PER_TASK: usize = 50;
 const WARM_UP: usize = 30;
 
 mod common;
-use common::{Figures, core, figures, in_process_rows, median_draft, row};
+use common::{
+    Figures, TABLE, core, cpu_per_call, cpu_seconds, figures, in_process_rows, median_draft, row,
+};
 
 /// The draft of `bytes` and its assessment, as the server stores them.
 fn to_store(core: &Service, bytes: &[u8]) -> NewAssessment {
@@ -107,13 +112,14 @@ async fn postgres(url: &str) -> Backend {
 }
 
 /// `Store::create` alone: sequential, then `IN_FLIGHT` tasks at once.
-/// Returns the sequential figures.
-async fn store_rows(backend: &Backend, template: &NewAssessment) -> Figures {
+/// Returns both figures.
+async fn store_rows(backend: &Backend, template: &NewAssessment) -> (Figures, Figures) {
     let store = &backend.store;
     for (new, audit) in fresh(template, WARM_UP) {
         store.create(&new, &audit).await.expect("stored");
     }
     let batch = fresh(template, SEQUENTIAL);
+    let cpu = cpu_seconds(std::process::id());
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(SEQUENTIAL);
     for (new, audit) in &batch {
@@ -121,13 +127,15 @@ async fn store_rows(backend: &Backend, template: &NewAssessment) -> Figures {
         store.create(new, audit).await.expect("stored");
         latencies.push(t.elapsed());
     }
-    let sequential = figures(latencies, started.elapsed());
+    let mut sequential = figures(latencies, started.elapsed());
+    sequential.cpu = cpu_per_call(cpu, SEQUENTIAL);
     row(
         &format!("{} `Store::create`, sequential", backend.name),
         &sequential,
     );
 
     let batches: Vec<_> = (0..IN_FLIGHT).map(|_| fresh(template, PER_TASK)).collect();
+    let cpu = cpu_seconds(std::process::id());
     let started = Instant::now();
     let tasks: Vec<_> = batches
         .into_iter()
@@ -148,11 +156,13 @@ async fn store_rows(backend: &Backend, template: &NewAssessment) -> Figures {
     for t in tasks {
         latencies.extend(t.await.expect("task"));
     }
+    let mut concurrent = figures(latencies, started.elapsed());
+    concurrent.cpu = cpu_per_call(cpu, IN_FLIGHT * PER_TASK);
     row(
         &format!("{} `Store::create`, {IN_FLIGHT} tasks", backend.name),
-        &figures(latencies, started.elapsed()),
+        &concurrent,
     );
-    sequential
+    (sequential, concurrent)
 }
 
 /// gRPC `Assess` on loopback against a server storing in `backend`:
@@ -181,6 +191,7 @@ async fn grpc_rows(backend: &Backend, core: &Arc<Service>, request: &pb::AssessR
     for _ in 0..WARM_UP {
         c.assess(request.clone()).await.expect("assessed");
     }
+    let cpu = cpu_seconds(std::process::id());
     let started = Instant::now();
     let mut latencies = Vec::with_capacity(SEQUENTIAL);
     for _ in 0..SEQUENTIAL {
@@ -188,11 +199,14 @@ async fn grpc_rows(backend: &Backend, core: &Arc<Service>, request: &pb::AssessR
         c.assess(request.clone()).await.expect("assessed");
         latencies.push(t.elapsed());
     }
+    let mut sequential = figures(latencies, started.elapsed());
+    sequential.cpu = cpu_per_call(cpu, SEQUENTIAL);
     row(
         &format!("{} gRPC `Assess` on loopback, sequential", backend.name),
-        &figures(latencies, started.elapsed()),
+        &sequential,
     );
 
+    let cpu = cpu_seconds(std::process::id());
     let started = Instant::now();
     let tasks: Vec<_> = (0..IN_FLIGHT)
         .map(|_| {
@@ -212,12 +226,14 @@ async fn grpc_rows(backend: &Backend, core: &Arc<Service>, request: &pb::AssessR
     for t in tasks {
         latencies.extend(t.await.expect("task"));
     }
+    let mut concurrent = figures(latencies, started.elapsed());
+    concurrent.cpu = cpu_per_call(cpu, IN_FLIGHT * PER_TASK);
     row(
         &format!(
             "{} gRPC `Assess` on loopback, {IN_FLIGHT} in flight",
             backend.name
         ),
-        &figures(latencies, started.elapsed()),
+        &concurrent,
     );
 
     // no connection left open, so the server stops without a grace period
@@ -242,12 +258,9 @@ fn main() {
     let bytes = request.encode_to_vec();
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
     let database_url = std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty());
-    println!(
-        "draft of {} bytes; {threads} cores\n\n| calls | p50 | p99 | calls/s |\n|---|---|---|---|",
-        bytes.len()
-    );
+    println!("draft of {} bytes; {threads} cores\n\n{TABLE}", bytes.len());
 
-    let (sequential_local, _) = in_process_rows(
+    let (sequential_local, parallel_local) = in_process_rows(
         &core,
         &bytes,
         "in-process assessment",
@@ -256,8 +269,9 @@ fn main() {
 
     let template = to_store(&core, &bytes);
     let runtime = eva::app::runtime().expect("runtime");
-    let sqlite_create = runtime.block_on(async {
+    let (sqlite_create, floor) = runtime.block_on(async {
         let data = tempfile::tempdir().expect("temporary directory");
+        let floor = durable_write(data.path());
         let store = eva::store::open(&format!(
             "sqlite://{}",
             data.path().join("eva.db").display()
@@ -285,7 +299,7 @@ fn main() {
                     .expect("the benchmark's schema is dropped");
             }
         }
-        create
+        (create, floor)
     });
     if database_url.is_none() {
         println!(
@@ -294,17 +308,60 @@ fn main() {
         );
     }
 
-    let (store, assess) = (sqlite_create.p50, sequential_local.p50);
+    let ((alone, loaded), ms) = (sqlite_create, |d: Duration| d.as_secs_f64() * 1e3);
     println!(
-        "\nSQLite: storing one assessment takes {:.3} ms (p50 of sequential `Store::create`), \
-         assessing it {:.3} ms (p50 in-process): storing costs {:.2} × the assessment, {}",
-        store.as_secs_f64() * 1e3,
-        assess.as_secs_f64() * 1e3,
-        store.as_secs_f64() / assess.as_secs_f64(),
-        if store <= assess {
-            "no more than the assessment itself"
-        } else {
-            "MORE than the assessment itself"
-        }
+        "\nSQLite, {IN_FLIGHT} tasks storing: {:.0} assessments/s at {} of CPU each; \
+         assessing on {threads} threads: {:.0}/s at {} of CPU each",
+        loaded.per_second,
+        micros(loaded.cpu),
+        parallel_local.per_second,
+        micros(parallel_local.cpu),
     );
+    if let (Some(store), Some(assess)) = (loaded.cpu, parallel_local.cpu) {
+        println!(
+            "storing costs {:.2} × the assessment's CPU: {}",
+            store.as_secs_f64() / assess.as_secs_f64(),
+            if store <= assess {
+                "no more than the assessment itself"
+            } else {
+                "MORE than the assessment itself"
+            }
+        );
+    }
+    println!(
+        "SQLite, one write at a time: storing one assessment takes {:.3} ms (p50), \
+         assessing it {:.3} ms; a durable 4 kB write on this disk alone takes {:.3} ms (p50), \
+         the least a commit with synchronous=FULL waits",
+        ms(alone.p50),
+        ms(sequential_local.p50),
+        ms(floor),
+    );
+}
+
+fn micros(d: Option<Duration>) -> String {
+    d.map_or_else(
+        || "(unmeasured)".into(),
+        |d| format!("{:.0} µs", d.as_secs_f64() * 1e6),
+    )
+}
+
+/// The p50 of a durable 4 kB write (write, then `fdatasync`) to a file in
+/// `dir`: what the disk takes for the least a commit with
+/// `synchronous=FULL` waits for.
+fn durable_write(dir: &std::path::Path) -> Duration {
+    use std::io::Write;
+    let path = dir.join("durable-write-probe");
+    let mut file = std::fs::File::create(&path).expect("a probe file");
+    let page = [0u8; 4096];
+    let latencies = (0..200)
+        .map(|_| {
+            let t = Instant::now();
+            file.write_all(&page).expect("written");
+            file.sync_data().expect("synced");
+            t.elapsed()
+        })
+        .collect();
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    figures(latencies, Duration::from_secs(1)).p50
 }

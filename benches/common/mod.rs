@@ -53,6 +53,8 @@ pub struct Figures {
     pub p50: Duration,
     pub p99: Duration,
     pub per_second: f64,
+    /// CPU time of this process per call, where it was measured.
+    pub cpu: Option<Duration>,
 }
 
 pub fn figures(mut latencies: Vec<Duration>, wall: Duration) -> Figures {
@@ -62,15 +64,29 @@ pub fn figures(mut latencies: Vec<Duration>, wall: Duration) -> Figures {
         p50: at(0.5),
         p99: at(0.99),
         per_second: latencies.len() as f64 / wall.as_secs_f64(),
+        cpu: None,
     }
 }
 
+/// This process's CPU time per call while `calls` calls ran, from its
+/// CPU seconds at their start.
+pub fn cpu_per_call(since: Option<f64>, calls: usize) -> Option<Duration> {
+    let spent = cpu_seconds(std::process::id())? - since?;
+    Some(Duration::from_secs_f64(spent / calls as f64))
+}
+
+/// The head of the table [`row`] writes rows of.
+pub const TABLE: &str = "| calls | p50 | p99 | calls/s | CPU per call |\n|---|---|---|---|---|";
+
 pub fn row(what: &str, f: &Figures) {
     println!(
-        "| {what} | {:.3} ms | {:.3} ms | {:.0} |",
+        "| {what} | {:.3} ms | {:.3} ms | {:.0} | {} |",
         f.p50.as_secs_f64() * 1e3,
         f.p99.as_secs_f64() * 1e3,
-        f.per_second
+        f.per_second,
+        f.cpu
+            .map(|c| format!("{:.0} µs", c.as_secs_f64() * 1e6))
+            .unwrap_or_default()
     );
 }
 
@@ -102,6 +118,7 @@ pub fn in_process_rows(
     for _ in 0..warm_up {
         in_process(core, bytes);
     }
+    let cpu = cpu_seconds(std::process::id());
     let started = std::time::Instant::now();
     let latencies: Vec<Duration> = (0..sequential)
         .map(|_| {
@@ -110,8 +127,10 @@ pub fn in_process_rows(
             t.elapsed()
         })
         .collect();
-    let one = figures(latencies, started.elapsed());
+    let mut one = figures(latencies, started.elapsed());
+    one.cpu = cpu_per_call(cpu, sequential);
     row(&format!("{what}, sequential"), &one);
+    let cpu = cpu_seconds(std::process::id());
     let started = std::time::Instant::now();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
@@ -131,7 +150,18 @@ pub fn in_process_rows(
         .into_iter()
         .flat_map(|h| h.join().expect("thread"))
         .collect();
-    let all = figures(latencies, started.elapsed());
+    let mut all = figures(latencies, started.elapsed());
+    all.cpu = cpu_per_call(cpu, calls / threads * threads);
     row(&format!("{what}, {threads} threads"), &all);
     (one, all)
+}
+
+/// User and system CPU seconds of process `pid` so far.
+pub fn cpu_seconds(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // the fields after the command name, which is in parentheses
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux platform Rust supports
+    Some(ticks / 100.0)
 }

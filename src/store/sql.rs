@@ -102,20 +102,39 @@ impl ReviewRow {
     }
 }
 
-pub(super) const INSERT_ASSESSMENT: &str = "\
-    INSERT INTO assessments (id, tenant, case_id, request_id, input_digest, bundle_id, \
-        bundle_version, bundle_digest, title, created_at, draft, revision, status, verdict) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, 1, $12, $13) \
-    ON CONFLICT (tenant, request_id) DO NOTHING";
+/// The head of an insert into each table, its columns in the order the
+/// rows are bound: one row (`VALUES ($1, …)`) on both backends, or many at
+/// once in SQLite's group commit (`sqlite.rs`).
+macro_rules! insert_into {
+    (assessments) => {
+        "INSERT INTO assessments (id, tenant, case_id, request_id, input_digest, bundle_id, \
+            bundle_version, bundle_digest, title, created_at, draft, revision, status, verdict) "
+    };
+    (revisions) => {
+        "INSERT INTO revisions (assessment_id, revision, created_at, author, status, verdict, \
+            note, changes, assessment) "
+    };
+    (audit_log) => {
+        "INSERT INTO audit_log (at, caller, peer, tenant, assessment_id, action, result) "
+    };
+}
+pub(super) use insert_into;
 
-pub(super) const INSERT_REVISION: &str = "\
-    INSERT INTO revisions (assessment_id, revision, created_at, author, status, verdict, note, \
-        changes, assessment) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)";
+pub(super) const INSERT_ASSESSMENT: &str = concat!(
+    insert_into!(assessments),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+    ON CONFLICT (tenant, request_id) DO NOTHING"
+);
 
-pub(super) const INSERT_AUDIT: &str = "\
-    INSERT INTO audit_log (at, caller, peer, tenant, assessment_id, action, result) \
-    VALUES ($1, $2, $3, $4, $5, $6, $7)";
+pub(super) const INSERT_REVISION: &str = concat!(
+    insert_into!(revisions),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
+);
+
+pub(super) const INSERT_AUDIT: &str = concat!(
+    insert_into!(audit_log),
+    "VALUES ($1, $2, $3, $4, $5, $6, $7)"
+);
 
 pub(super) const UPDATE_LATEST: &str = "\
     UPDATE assessments SET revision = $1, status = $2, verdict = $3 \
@@ -325,6 +344,7 @@ macro_rules! sql_store {
                             .bind(&row.title)
                             .bind(row.created_at)
                             .bind(&row.draft)
+                            .bind(1i64)
                             .bind($crate::store::ReviewStatus::Draft.name())
                             .bind(row.verdict)
                             .execute(&mut *conn)

@@ -2,9 +2,12 @@
 //! configured), write-ahead log, `synchronous=FULL` so that an
 //! acknowledged assessment survives a crash of the process or the machine.
 //! Writes go to one committer task that owns the write connection: it
-//! takes every write waiting, runs each in a savepoint of one transaction
-//! and commits them together (group commit), so that concurrent writers
-//! share one durable commit; each is answered only after that commit. A
+//! takes every write waiting and commits them in one transaction (group
+//! commit), so that concurrent writers share one durable commit; each is
+//! answered only after that commit. The transaction goes to the
+//! connection's thread as one query where it can (see
+//! [`SqliteStore::commit`]): every call to that thread costs a switch
+//! between threads, which costs more than the statements themselves. A
 //! batch that meets a busy database (another process writing) is tried
 //! again; callers never see it.
 
@@ -12,12 +15,15 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
-use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::QueryBuilder;
+use sqlx::sqlite::{
+    Sqlite, SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous,
+};
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::StoreError;
-use super::sql::{WRITE_ATTEMPTS, Write, sql_store};
+use super::sql::{CreateRow, WRITE_ATTEMPTS, Write, insert_into, sql_store};
+use super::{AuditEntry, ReviewStatus, StoreError};
 
 /// A write and where its outcome goes.
 type Job = (Write, oneshot::Sender<Result<bool, StoreError>>);
@@ -63,8 +69,11 @@ impl SqliteStore {
                 ))
             })?;
         }
+        // a file does not go away as a server's connection may: no ping
+        // (a call to the connection's thread) before each use
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
+            .test_before_acquire(false)
             .connect_with(options.clone())
             .await
             .map_err(|e| opening(file, e))?;
@@ -76,6 +85,7 @@ impl SqliteStore {
         })?;
         let pool = SqlitePoolOptions::new()
             .max_connections(CONNECTIONS)
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| opening(file, e))?;
@@ -95,41 +105,149 @@ impl SqliteStore {
         outcome.await.map_err(|_| closed())?
     }
 
-    /// Runs `batch` in one transaction, each write in a savepoint so that
-    /// one that fails or changes nothing leaves the others; the outcomes in
-    /// order, once committed. `Err` when the transaction itself failed:
-    /// nothing of the batch was kept.
+    /// Runs `batch` in one transaction and returns the outcomes in order,
+    /// once committed; `Err` when the transaction itself failed: nothing of
+    /// the batch was kept.
+    ///
+    /// The batch first runs together: its new assessments, their first
+    /// revisions and every audit row of the batch take one statement per
+    /// table, sent with the `BEGIN` and the `COMMIT` as one query, so that
+    /// the connection's thread is called once. A taken idempotency key or
+    /// any other failure rolls that back, and the transaction starts again
+    /// with each write in a savepoint of its own, so that the failure (or
+    /// the taken key) is that write's alone. Reviews, rare beside new
+    /// assessments, run one by one before the `COMMIT`.
     async fn commit(
         conn: &mut sqlx::SqliteConnection,
         batch: &[Job],
     ) -> Result<Vec<Result<bool, StoreError>>, sqlx::Error> {
-        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
-        let run = async {
-            let mut outcomes = Vec::with_capacity(batch.len());
-            for (write, _) in batch {
-                sqlx::query("SAVEPOINT write").execute(&mut *conn).await?;
-                let outcome = match Self::run_write(conn, write).await {
-                    Ok(true) => {
-                        sqlx::query("RELEASE write").execute(&mut *conn).await?;
-                        outcomes.push(Ok(true));
-                        continue;
-                    }
-                    Ok(false) => Ok(false),
-                    Err(e) if Self::transient(&e) => return Err(e),
-                    Err(e) => Err(Self::error(e)),
-                };
-                sqlx::query("ROLLBACK TO write").execute(&mut *conn).await?;
-                sqlx::query("RELEASE write").execute(&mut *conn).await?;
-                outcomes.push(outcome);
+        let result = match Self::run_together(conn, batch).await {
+            Err(e) if !Self::transient(&e) => {
+                tracing::debug!(error = %e, "a write failed; running the batch one write at a time");
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                Self::run_each(conn, batch).await
             }
-            sqlx::query("COMMIT").execute(&mut *conn).await?;
-            Ok(outcomes)
+            result => result,
         };
-        let result = run.await;
         if result.is_err() {
+            // no transaction may stay open; "no transaction is active" is fine
             let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
         }
         result
+    }
+
+    /// `batch` in one transaction, one statement per table for its new
+    /// assessments and audit rows (see [`commit`](Self::commit)). `Err`
+    /// on the first failure, with the transaction possibly left open.
+    async fn run_together(
+        conn: &mut sqlx::SqliteConnection,
+        batch: &[Job],
+    ) -> Result<Vec<Result<bool, StoreError>>, sqlx::Error> {
+        let creates: Vec<&CreateRow> = batch
+            .iter()
+            .filter_map(|(write, _)| match write {
+                Write::Create(row, _) => Some(&**row),
+                _ => None,
+            })
+            .collect();
+        let audits: Vec<&AuditEntry> = batch
+            .iter()
+            .filter_map(|(write, _)| match write {
+                Write::Create(_, audit) | Write::Audit(audit) => Some(audit),
+                Write::Review(..) => None,
+            })
+            .collect();
+        let reviews = batch.len() - audits.len();
+        let mut q = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE; ");
+        if !creates.is_empty() {
+            q.push(insert_into!(assessments));
+            q.push_values(&creates, |mut b, row| {
+                b.push_bind(&row.id)
+                    .push_bind(&row.tenant)
+                    .push_bind(&row.case_id)
+                    .push_bind(row.request_id.as_deref())
+                    .push_bind(&row.input_digest)
+                    .push_bind(&row.bundle.id)
+                    .push_bind(&row.bundle.version)
+                    .push_bind(&row.bundle.digest)
+                    .push_bind(&row.title)
+                    .push_bind(row.created_at)
+                    .push_bind(&row.draft)
+                    .push_bind(1i64)
+                    .push_bind(ReviewStatus::Draft.name())
+                    .push_bind(row.verdict);
+            });
+            q.push("; ").push(insert_into!(revisions));
+            q.push_values(&creates, |mut b, row| {
+                b.push_bind(&row.id)
+                    .push_bind(1i64)
+                    .push_bind(row.created_at)
+                    .push_bind("eva")
+                    .push_bind(ReviewStatus::Draft.name())
+                    .push_bind(row.verdict)
+                    .push_bind("")
+                    .push_bind("[]")
+                    .push_bind(&row.assessment);
+            });
+            q.push("; ");
+        }
+        if !audits.is_empty() {
+            q.push(insert_into!(audit_log));
+            q.push_values(audits, |mut b, e| {
+                b.push_bind(super::micros(e.at))
+                    .push_bind(&e.caller)
+                    .push_bind(&e.peer)
+                    .push_bind(&e.tenant)
+                    .push_bind(e.assessment_id.as_deref())
+                    .push_bind(e.action.name())
+                    .push_bind(&e.result);
+            });
+            q.push("; ");
+        }
+        if reviews == 0 {
+            q.push("COMMIT");
+        }
+        q.build().execute(&mut *conn).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (write, _) in batch {
+            outcomes.push(Ok(match write {
+                // a review writes its own audit row
+                Write::Review(..) => Self::run_write(conn, write).await?,
+                Write::Create(..) | Write::Audit(..) => true,
+            }));
+        }
+        if reviews > 0 {
+            sqlx::query("COMMIT").execute(&mut *conn).await?;
+        }
+        Ok(outcomes)
+    }
+
+    /// `batch` in one transaction, each write in a savepoint so that one
+    /// that fails or changes nothing leaves the others.
+    async fn run_each(
+        conn: &mut sqlx::SqliteConnection,
+        batch: &[Job],
+    ) -> Result<Vec<Result<bool, StoreError>>, sqlx::Error> {
+        sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        for (write, _) in batch {
+            sqlx::query("SAVEPOINT write").execute(&mut *conn).await?;
+            let outcome = match Self::run_write(conn, write).await {
+                Ok(true) => {
+                    sqlx::query("RELEASE write").execute(&mut *conn).await?;
+                    outcomes.push(Ok(true));
+                    continue;
+                }
+                Ok(false) => Ok(false),
+                Err(e) if Self::transient(&e) => return Err(e),
+                Err(e) => Err(Self::error(e)),
+            };
+            sqlx::query("ROLLBACK TO write").execute(&mut *conn).await?;
+            sqlx::query("RELEASE write").execute(&mut *conn).await?;
+            outcomes.push(outcome);
+        }
+        sqlx::query("COMMIT").execute(&mut *conn).await?;
+        Ok(outcomes)
     }
 
     /// Always ready: the file was opened and brought up to date at start.
@@ -196,3 +314,128 @@ async fn commit_loop(writer: sqlx::SqlitePool, mut queue: mpsc::Receiver<Job>) {
 }
 
 sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::BundleRef;
+    use crate::store::AuditAction;
+    use sqlx::Row;
+
+    fn row(id: &str, key: Option<&str>) -> CreateRow {
+        CreateRow {
+            id: id.into(),
+            tenant: "091".into(),
+            case_id: "HEL 2026-1".into(),
+            request_id: key.map(String::from),
+            input_digest: format!("digest of {id}"),
+            bundle: BundleRef {
+                id: "eva-default".into(),
+                version: "1".into(),
+                digest: "abc".into(),
+            },
+            title: "Kouluverkko".into(),
+            created_at: 1_780_000_000_000_000,
+            draft: r#"{"title":"Kouluverkko"}"#.into(),
+            verdict: "needed",
+            assessment: format!(r#"{{"id":"{id}"}}"#),
+        }
+    }
+
+    fn job(row: CreateRow) -> Job {
+        let audit = AuditEntry {
+            at: time::macros::datetime!(2026-12-03 10:00 UTC),
+            caller: "test".into(),
+            peer: "127.0.0.1:1".into(),
+            tenant: row.tenant.clone(),
+            assessment_id: Some(row.id.clone()),
+            action: AuditAction::Create,
+            result: "ok".into(),
+        };
+        (Write::Create(Box::new(row), audit), oneshot::channel().0)
+    }
+
+    /// The rows `sql` selects, each column as text.
+    async fn stored(conn: &mut sqlx::SqliteConnection, sql: &str) -> Vec<Vec<String>> {
+        sqlx::query(sql)
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap()
+            .iter()
+            .map(|r| {
+                (0..r.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(i)
+                            .map(|v| v.unwrap_or_else(|| "NULL".into()))
+                            .or_else(|_| r.try_get::<i64, _>(i).map(|v| v.to_string()))
+                            .unwrap()
+                    })
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_batch_together_and_one_write_at_a_time_store_the_same() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let mut conn = store.pool.acquire().await.unwrap();
+
+        // runs together: every write kept
+        let together = [job(row("id-a", Some("k1"))), job(row("id-b", None))];
+        let outcomes = SqliteStore::commit(&mut conn, &together).await.unwrap();
+        assert!(matches!(outcomes[..], [Ok(true), Ok(true)]), "{outcomes:?}");
+
+        // a taken key and an id that exists: one write at a time, and
+        // only those two fail
+        let apart = [
+            job(row("id-c", Some("k2"))),
+            job(row("id-d", Some("k1"))),
+            job(row("id-a", Some("k3"))),
+            job(row("id-e", None)),
+        ];
+        let outcomes = SqliteStore::commit(&mut conn, &apart).await.unwrap();
+        assert!(
+            matches!(
+                outcomes[..],
+                [Ok(true), Ok(false), Err(StoreError::Failed(_)), Ok(true)]
+            ),
+            "{outcomes:?}"
+        );
+
+        let assessments = stored(
+            &mut conn,
+            "SELECT id, tenant, case_id, request_id, input_digest, bundle_id, bundle_version, \
+                bundle_digest, title, created_at, draft, revision, status, verdict \
+             FROM assessments ORDER BY id",
+        )
+        .await;
+        let ids: Vec<&str> = assessments.iter().map(|r| r[0].as_str()).collect();
+        assert_eq!(ids, ["id-a", "id-b", "id-c", "id-e"]);
+        let revisions = stored(
+            &mut conn,
+            "SELECT assessment_id, revision, created_at, author, status, verdict, note, changes, \
+                assessment FROM revisions ORDER BY assessment_id",
+        )
+        .await;
+        let audit = stored(
+            &mut conn,
+            "SELECT at, caller, peer, tenant, assessment_id, action, result \
+             FROM audit_log ORDER BY assessment_id",
+        )
+        .await;
+        // "b" went together, "e" alone: the same columns but for the id
+        let but_id = |rows: &[Vec<String>], i: usize, id_col: usize| {
+            let id = &rows[i][id_col];
+            let r: Vec<String> = rows[i].iter().map(|v| v.replace(id, "ID")).collect();
+            r
+        };
+        assert_eq!(but_id(&assessments, 1, 0), but_id(&assessments, 3, 0));
+        assert_eq!(but_id(&revisions, 1, 0), but_id(&revisions, 3, 0));
+        assert_eq!(but_id(&audit, 1, 4), but_id(&audit, 3, 4));
+        assert_eq!(assessments[1][11..], ["1", "draft", "needed"]);
+        assert_eq!(revisions.len(), 4);
+        assert_eq!(audit.len(), 4);
+    }
+}
