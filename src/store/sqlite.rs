@@ -97,12 +97,11 @@ impl SqliteStore {
     /// Has the committer run `write`, in the next group commit.
     async fn write(&self, write: Write) -> Result<bool, StoreError> {
         let (reply, outcome) = oneshot::channel();
-        let closed = || StoreError::Unavailable("the store's committer has stopped".into());
         self.writes
             .send((write, reply))
             .await
-            .map_err(|_| closed())?;
-        outcome.await.map_err(|_| closed())?
+            .map_err(|_| committer_stopped())?;
+        outcome.await.map_err(|_| committer_stopped())?
     }
 
     /// Runs `batch` in one transaction and returns the outcomes in order,
@@ -250,8 +249,13 @@ impl SqliteStore {
         Ok(outcomes)
     }
 
-    /// Always ready: the file was opened and brought up to date at start.
+    /// Ready while the committer runs: the file was opened and brought up
+    /// to date at start. Should the committer have stopped, every call and
+    /// the health check say so rather than reads alone going on.
     async fn ready(&self) -> Result<(), StoreError> {
+        if self.writes.is_closed() {
+            return Err(committer_stopped());
+        }
         Ok(())
     }
 
@@ -273,6 +277,12 @@ impl SqliteStore {
             e => StoreError::Failed(e.to_string()),
         }
     }
+}
+
+fn committer_stopped() -> StoreError {
+    StoreError::Unavailable(
+        "the database's writer has stopped; restart the service (its log says why)".into(),
+    )
 }
 
 fn opening(file: &Path, e: sqlx::Error) -> StoreError {
@@ -319,7 +329,7 @@ sql_store!(SqliteStore, sqlx::Sqlite, "sqlite");
 mod tests {
     use super::*;
     use crate::domain::BundleRef;
-    use crate::store::AuditAction;
+    use crate::store::{AuditAction, Store};
     use sqlx::Row;
 
     fn row(id: &str, key: Option<&str>) -> CreateRow {
@@ -373,6 +383,27 @@ mod tests {
                     .collect()
             })
             .collect()
+    }
+
+    #[tokio::test]
+    async fn a_stopped_committer_is_unavailable_to_reads_and_health_alike() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+        let open = SqliteStore::open(&url).await.unwrap();
+        let (writes, queue) = mpsc::channel(1);
+        drop(queue);
+        let store = SqliteStore {
+            pool: open.pool.clone(),
+            writes,
+        };
+        assert!(open.ping().await.is_ok());
+        for e in [
+            store.ping().await.unwrap_err(),
+            store.get("091", "x", None).await.unwrap_err(),
+        ] {
+            assert!(matches!(e, StoreError::Unavailable(_)), "{e:?}");
+            assert!(e.to_string().contains("restart"), "{e}");
+        }
     }
 
     #[tokio::test]
