@@ -6,6 +6,8 @@
 //! what differs — connecting, pragmas, which errors are worth a retry —
 //! lives in the backend's own file.
 
+use sqlx::QueryBuilder;
+
 use crate::domain::{Assessment, BundleRef, Verdict};
 
 use super::{
@@ -103,8 +105,8 @@ impl ReviewRow {
 }
 
 /// The head of an insert into each table, its columns in the order the
-/// rows are bound: one row (`VALUES ($1, …)`) on both backends, or many at
-/// once in SQLite's group commit (`sqlite.rs`).
+/// `push_…` functions below (or a review's `INSERT_REVISION`) bind them:
+/// one row at a time, or many at once in SQLite's group commit.
 macro_rules! insert_into {
     (assessments) => {
         "INSERT INTO assessments (id, tenant, case_id, request_id, input_digest, bundle_id, \
@@ -120,21 +122,80 @@ macro_rules! insert_into {
 }
 pub(super) use insert_into;
 
-pub(super) const INSERT_ASSESSMENT: &str = concat!(
-    insert_into!(assessments),
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
-    ON CONFLICT (tenant, request_id) DO NOTHING"
-);
+/// What an insert into `assessments` does with a taken idempotency key.
+pub(super) const ON_TAKEN_KEY: &str = " ON CONFLICT (tenant, request_id) DO NOTHING";
 
 pub(super) const INSERT_REVISION: &str = concat!(
     insert_into!(revisions),
     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
 );
 
-pub(super) const INSERT_AUDIT: &str = concat!(
-    insert_into!(audit_log),
-    "VALUES ($1, $2, $3, $4, $5, $6, $7)"
-);
+/// Pushes the `VALUES` of new assessments onto an insert into
+/// `assessments`: one place binds their columns, for one row or many.
+pub(super) fn push_new_assessments<'a, DB>(q: &mut QueryBuilder<'a, DB>, rows: &[&'a CreateRow])
+where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push_values(rows, |mut b, row| {
+        b.push_bind(row.id.as_str())
+            .push_bind(row.tenant.as_str())
+            .push_bind(row.case_id.as_str())
+            .push_bind(row.request_id.as_deref())
+            .push_bind(row.input_digest.as_str())
+            .push_bind(row.bundle.id.as_str())
+            .push_bind(row.bundle.version.as_str())
+            .push_bind(row.bundle.digest.as_str())
+            .push_bind(row.title.as_str())
+            .push_bind(row.created_at)
+            .push_bind(row.draft.as_str())
+            .push_bind(1i64)
+            .push_bind(ReviewStatus::Draft.name())
+            .push_bind(row.verdict);
+    });
+}
+
+/// Pushes the `VALUES` of the machine's revisions of new assessments onto
+/// an insert into `revisions`.
+pub(super) fn push_first_revisions<'a, DB>(q: &mut QueryBuilder<'a, DB>, rows: &[&'a CreateRow])
+where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push_values(rows, |mut b, row| {
+        b.push_bind(row.id.as_str())
+            .push_bind(1i64)
+            .push_bind(row.created_at)
+            .push_bind("eva")
+            .push_bind(ReviewStatus::Draft.name())
+            .push_bind(row.verdict)
+            .push_bind("")
+            .push_bind("[]")
+            .push_bind(row.assessment.as_str());
+    });
+}
+
+/// Pushes the `VALUES` of audit rows onto an insert into `audit_log`.
+pub(super) fn push_audit_rows<'a, DB>(q: &mut QueryBuilder<'a, DB>, entries: &[&'a AuditEntry])
+where
+    DB: sqlx::Database,
+    &'a str: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    Option<&'a str>: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+    i64: sqlx::Encode<'a, DB> + sqlx::Type<DB>,
+{
+    q.push_values(entries, |mut b, e| {
+        b.push_bind(super::micros(e.at))
+            .push_bind(e.caller.as_str())
+            .push_bind(e.peer.as_str())
+            .push_bind(e.tenant.as_str())
+            .push_bind(e.assessment_id.as_deref())
+            .push_bind(e.action.name())
+            .push_bind(e.result.as_str());
+    });
+}
 
 pub(super) const UPDATE_LATEST: &str = "\
     UPDATE assessments SET revision = $1, status = $2, verdict = $3 \
@@ -332,39 +393,17 @@ macro_rules! sql_store {
                 use $crate::store::sql::*;
                 match write {
                     Write::Create(row, audit) => {
-                        let inserted = sqlx::query(INSERT_ASSESSMENT)
-                            .bind(&row.id)
-                            .bind(&row.tenant)
-                            .bind(&row.case_id)
-                            .bind(row.request_id.as_deref())
-                            .bind(&row.input_digest)
-                            .bind(&row.bundle.id)
-                            .bind(&row.bundle.version)
-                            .bind(&row.bundle.digest)
-                            .bind(&row.title)
-                            .bind(row.created_at)
-                            .bind(&row.draft)
-                            .bind(1i64)
-                            .bind($crate::store::ReviewStatus::Draft.name())
-                            .bind(row.verdict)
-                            .execute(&mut *conn)
-                            .await?
-                            .rows_affected();
+                        let rows = [&**row];
+                        let mut q = sqlx::QueryBuilder::<$db>::new(insert_into!(assessments));
+                        push_new_assessments(&mut q, &rows);
+                        q.push(ON_TAKEN_KEY);
+                        let inserted = q.build().execute(&mut *conn).await?.rows_affected();
                         if inserted == 0 {
                             return Ok(false);
                         }
-                        sqlx::query(INSERT_REVISION)
-                            .bind(&row.id)
-                            .bind(1i64)
-                            .bind(row.created_at)
-                            .bind("eva")
-                            .bind($crate::store::ReviewStatus::Draft.name())
-                            .bind(row.verdict)
-                            .bind("")
-                            .bind("[]")
-                            .bind(&row.assessment)
-                            .execute(&mut *conn)
-                            .await?;
+                        let mut q = sqlx::QueryBuilder::<$db>::new(insert_into!(revisions));
+                        push_first_revisions(&mut q, &rows);
+                        q.build().execute(&mut *conn).await?;
                         Self::insert_audit(&mut *conn, audit).await?;
                     }
                     Write::Review(row, audit) => {
@@ -420,16 +459,10 @@ macro_rules! sql_store {
             where
                 E: sqlx::Executor<'e, Database = $db>,
             {
-                sqlx::query($crate::store::sql::INSERT_AUDIT)
-                    .bind($crate::store::micros(e.at))
-                    .bind(&e.caller)
-                    .bind(&e.peer)
-                    .bind(&e.tenant)
-                    .bind(e.assessment_id.as_deref())
-                    .bind(e.action.name())
-                    .bind(&e.result)
-                    .execute(executor)
-                    .await?;
+                let mut q =
+                    sqlx::QueryBuilder::<$db>::new($crate::store::sql::insert_into!(audit_log));
+                $crate::store::sql::push_audit_rows(&mut q, &[e]);
+                q.build().execute(executor).await?;
                 Ok(())
             }
         }

@@ -22,8 +22,11 @@ use sqlx::sqlite::{
 
 use tokio::sync::{mpsc, oneshot};
 
-use super::sql::{CreateRow, WRITE_ATTEMPTS, Write, insert_into, sql_store};
-use super::{AuditEntry, ReviewStatus, StoreError};
+use super::sql::{
+    CreateRow, WRITE_ATTEMPTS, Write, insert_into, push_audit_rows, push_first_revisions,
+    push_new_assessments, sql_store,
+};
+use super::{AuditEntry, StoreError};
 
 /// A write and where its outcome goes.
 type Job = (Write, oneshot::Sender<Result<bool, StoreError>>);
@@ -160,47 +163,14 @@ impl SqliteStore {
         let mut q = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE; ");
         if !creates.is_empty() {
             q.push(insert_into!(assessments));
-            q.push_values(&creates, |mut b, row| {
-                b.push_bind(&row.id)
-                    .push_bind(&row.tenant)
-                    .push_bind(&row.case_id)
-                    .push_bind(row.request_id.as_deref())
-                    .push_bind(&row.input_digest)
-                    .push_bind(&row.bundle.id)
-                    .push_bind(&row.bundle.version)
-                    .push_bind(&row.bundle.digest)
-                    .push_bind(&row.title)
-                    .push_bind(row.created_at)
-                    .push_bind(&row.draft)
-                    .push_bind(1i64)
-                    .push_bind(ReviewStatus::Draft.name())
-                    .push_bind(row.verdict);
-            });
+            push_new_assessments(&mut q, &creates);
             q.push("; ").push(insert_into!(revisions));
-            q.push_values(&creates, |mut b, row| {
-                b.push_bind(&row.id)
-                    .push_bind(1i64)
-                    .push_bind(row.created_at)
-                    .push_bind("eva")
-                    .push_bind(ReviewStatus::Draft.name())
-                    .push_bind(row.verdict)
-                    .push_bind("")
-                    .push_bind("[]")
-                    .push_bind(&row.assessment);
-            });
+            push_first_revisions(&mut q, &creates);
             q.push("; ");
         }
         if !audits.is_empty() {
             q.push(insert_into!(audit_log));
-            q.push_values(audits, |mut b, e| {
-                b.push_bind(super::micros(e.at))
-                    .push_bind(&e.caller)
-                    .push_bind(&e.peer)
-                    .push_bind(&e.tenant)
-                    .push_bind(e.assessment_id.as_deref())
-                    .push_bind(e.action.name())
-                    .push_bind(&e.result);
-            });
+            push_audit_rows(&mut q, &audits);
             q.push("; ");
         }
         if reviews == 0 {
