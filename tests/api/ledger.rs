@@ -11,7 +11,7 @@ use eva::app::ServerLimits;
 use pb::review_change::Change;
 use tonic::Code;
 
-use crate::helpers::{TestServer, core, fixture, request};
+use crate::helpers::{TestServer, core, fixture, postgres_store, request};
 
 fn draft(case: &str, title: &str) -> pb::DraftDecision {
     let mut d = fixture("school_closure.json");
@@ -95,9 +95,25 @@ async fn known_set(server: &TestServer) -> Vec<pb::Assessment> {
 }
 
 #[tokio::test]
-async fn the_ledger_counts_each_case_once_at_its_reviewed_revision() {
+async fn the_ledger_counts_each_case_once_at_its_reviewed_revision_on_sqlite() {
     let server = TestServer::start_core(core(), ServerLimits::default()).await;
-    let made = known_set(&server).await;
+    ledger_counts_each_case_once_at_its_reviewed_revision(&server).await;
+}
+
+#[tokio::test]
+async fn the_ledger_counts_each_case_once_at_its_reviewed_revision_on_postgres() {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
+        return;
+    };
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    ledger_counts_each_case_once_at_its_reviewed_revision(&server).await;
+    drop(server);
+    guard.drop_schema().await;
+}
+
+/// The three reports on [`known_set`], against the assessments themselves.
+async fn ledger_counts_each_case_once_at_its_reviewed_revision(server: &TestServer) {
+    let made = known_set(server).await;
     // what the report must say, from the assessments themselves: the
     // second assessment of JNS 1, the review of JNS <2>, and JNS 3
     let counted = [&made[1], &made[2], &made[3]];
@@ -198,7 +214,7 @@ async fn the_ledger_counts_each_case_once_at_its_reviewed_revision() {
         (stats.assessments, stats.reviewed, stats.screening_changed),
         (4, 1, 1)
     );
-    let removed_rule = &reviewed_first_impact_rule(&server, &made[2].id).await;
+    let removed_rule = &reviewed_first_impact_rule(server, &made[2].id).await;
     assert_eq!(stats.rules.len(), 1);
     assert_eq!(&stats.rules[0].rule_id, removed_rule);
     assert_eq!((stats.rules[0].removed, stats.rules[0].overridden), (1, 0));

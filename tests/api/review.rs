@@ -77,8 +77,24 @@ async fn get(
 }
 
 #[tokio::test]
-async fn a_review_makes_a_new_revision_and_the_machines_stays() {
-    let server = TestServer::start().await;
+async fn a_review_makes_a_new_revision_and_the_machines_stays_on_sqlite() {
+    a_review_makes_a_new_revision_and_the_machines_stays(&TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn a_review_makes_a_new_revision_and_the_machines_stays_on_postgres() {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
+        return;
+    };
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    a_review_makes_a_new_revision_and_the_machines_stays(&server).await;
+    drop(server);
+    guard.drop_schema().await;
+}
+
+/// Each kind of change in one review, the revisions, renderings of both
+/// and the audit rows.
+async fn a_review_makes_a_new_revision_and_the_machines_stays(server: &TestServer) {
     let mut client = server.client().await;
     let a = assessed(&mut client).await;
     let first = a.impacts.first().expect("the fixture has impacts").clone();
@@ -309,8 +325,23 @@ async fn concurrent_reviews_of_one_revision_on_postgres() {
 }
 
 #[tokio::test]
-async fn status_moves_forward_and_back_only_with_a_reason() {
-    let server = TestServer::start().await;
+async fn status_moves_forward_and_back_only_with_a_reason_on_sqlite() {
+    status_moves_forward_and_back_only_with_a_reason(&TestServer::start().await).await;
+}
+
+#[tokio::test]
+async fn status_moves_forward_and_back_only_with_a_reason_on_postgres() {
+    let Some((store, guard, _postgres)) = postgres_store().await else {
+        return;
+    };
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    status_moves_forward_and_back_only_with_a_reason(&server).await;
+    drop(server);
+    guard.drop_schema().await;
+}
+
+/// DRAFT → REVIEWED → APPROVED, and back only with a note.
+async fn status_moves_forward_and_back_only_with_a_reason(server: &TestServer) {
     let mut client = server.client().await;
     let a = assessed(&mut client).await;
     let to = |status: pb::ReviewStatus, expected: u32, note: &str| {
