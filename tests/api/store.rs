@@ -6,7 +6,9 @@ use std::sync::Arc;
 
 use eva::domain::{Assessment, Deadline, Draft, Verdict};
 use eva::service::Service;
-use eva::store::{AuditAction, AuditEntry, Created, ListQuery, NewAssessment, ReviewStatus, Store};
+use eva::store::{
+    AuditAction, AuditEntry, Created, ListQuery, NewAssessment, NewRevision, ReviewStatus, Store,
+};
 use time::OffsetDateTime;
 use time::macros::datetime;
 
@@ -239,6 +241,93 @@ async fn contract(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(log.len(), 6, "one row per stored assessment: {log:?}");
     assert!(log.iter().all(|e| e.action == AuditAction::Create));
+
+    // eight reviews of revision 1 at once, straight to the store (no
+    // service checking first): one is kept, the others find the revision
+    // taken; none is lost or doubled
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let (store, id) = (store.clone(), a.id.clone());
+            let mut assessment = a.clone();
+            assessment.title = format!("reviewed by {i}");
+            let revision = NewRevision {
+                revision: 2,
+                created_at: t0 + time::Duration::hours(1),
+                author: format!("reviewer {i}"),
+                status: ReviewStatus::Reviewed,
+                note: String::new(),
+                changes: Vec::new(),
+                assessment,
+            };
+            let audit = AuditEntry {
+                action: AuditAction::Review,
+                ..audit("091", &id)
+            };
+            tokio::spawn(async move { store.review("091", &id, 1, &revision, &audit).await })
+        })
+        .collect();
+    let mut kept = Vec::new();
+    for (i, t) in tasks.into_iter().enumerate() {
+        if t.await
+            .unwrap()
+            .expect("a review is kept or finds its revision taken")
+        {
+            kept.push(i);
+        }
+    }
+    assert_eq!(kept.len(), 1, "{}: {kept:?}", store.backend());
+    let winner = format!("reviewer {}", kept[0]);
+    let revisions = store.revisions("091", &a.id).await.unwrap().expect("found");
+    assert_eq!(revisions.len(), 2);
+    assert_eq!(revisions[1].author, winner);
+    let latest = store.get("091", &a.id, None).await.unwrap().expect("found");
+    assert_eq!(
+        (latest.revision, latest.status),
+        (2, ReviewStatus::Reviewed)
+    );
+    assert_eq!(latest.assessment.title, format!("reviewed by {}", kept[0]));
+    assert_eq!(
+        store
+            .get("091", &a.id, Some(1))
+            .await
+            .unwrap()
+            .unwrap()
+            .assessment,
+        a
+    );
+    // another tenant's review of it changes nothing
+    let (_, other) = assessed(&core, "408", "L 1", t0);
+    let foreign = NewRevision {
+        revision: 3,
+        created_at: t0 + time::Duration::hours(2),
+        author: "reviewer of 408".into(),
+        status: ReviewStatus::Reviewed,
+        note: String::new(),
+        changes: Vec::new(),
+        assessment: other,
+    };
+    assert!(
+        !store
+            .review("408", &a.id, 2, &foreign, &audit("408", &a.id))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        store.revisions("091", &a.id).await.unwrap().unwrap().len(),
+        2
+    );
+    let reviews = store
+        .audit_log(
+            "091",
+            datetime!(2000-01-01 00:00 UTC),
+            datetime!(2100-01-01 00:00 UTC),
+        )
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == AuditAction::Review)
+        .count();
+    assert_eq!(reviews, 1, "the kept review alone is audited by the store");
     store.ping().await.expect("ping");
 }
 
