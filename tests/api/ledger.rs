@@ -11,7 +11,7 @@ use eva::app::ServerLimits;
 use pb::review_change::Change;
 use tonic::Code;
 
-use crate::helpers::{TestServer, core, fixture, postgres_store, request};
+use crate::helpers::{TestServer, core, fixture, postgres_store, postgres_target, request};
 
 fn draft(case: &str, title: &str) -> pb::DraftDecision {
     let mut d = fixture("school_closure.json");
@@ -262,10 +262,36 @@ fn eva(args: &[&str]) -> std::process::Output {
 }
 
 #[tokio::test]
-async fn eva_report_and_eva_audit_read_the_servers_database() {
+async fn eva_report_and_eva_audit_read_the_servers_database_on_sqlite() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("eva.db").display());
     let store = eva::store::open(&url).await.unwrap();
+    reports_and_audit_from_the_command_line(store, &url).await;
+}
+
+#[tokio::test]
+async fn eva_report_and_eva_audit_read_the_servers_database_on_postgres() {
+    let Some(target) = postgres_target().await else {
+        return;
+    };
+    let (options, guard) = target.schema().await;
+    let store = eva::store::PostgresStore::open_with(options)
+        .await
+        .expect("PostgreSQL store opens");
+    // the command line reaches the test's schema through the URL
+    let sep = if target.url.contains('?') { '&' } else { '?' };
+    let url = format!("{}{sep}options[search_path]={}", target.url, guard.schema);
+    reports_and_audit_from_the_command_line(std::sync::Arc::new(store), &url).await;
+    guard.drop_schema().await;
+}
+
+/// `eva report` and `eva audit` as processes on the database at `url`,
+/// which a server keeping its assessments in `store` writes.
+async fn reports_and_audit_from_the_command_line(
+    store: std::sync::Arc<dyn eva::store::Store>,
+    url: &str,
+) {
+    let url = url.to_string();
     let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     let made = known_set(&server).await;
     let today = time::OffsetDateTime::now_utc().date().to_string();
