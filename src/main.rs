@@ -177,18 +177,9 @@ fn load_service(rules: &std::path::Path, max_text_bytes: usize) -> anyhow::Resul
 /// The store at `url`, which must exist: a report or an export from a
 /// mistyped path would otherwise be an empty new database.
 async fn open_existing(url: &str) -> anyhow::Result<Arc<dyn eva::store::Store>> {
-    if let Some(path) = url
-        .strip_prefix("sqlite://")
-        .or_else(|| url.strip_prefix("sqlite:"))
-    {
-        let file = path.split('?').next().unwrap_or_default();
-        if !std::path::Path::new(file).exists() {
-            anyhow::bail!(
-                "there is no database at `{file}`; give the --database-url (or EVA_DATABASE_URL) that eva serve uses"
-            );
-        }
-    }
-    eva::store::open(url)
+    // as it is: a reader must not change the schema under a server of
+    // another version, nor create a database where there is none
+    eva::store::open_with(url, eva::store::Schema::AsIs)
         .await
         .context("cannot open the assessment store")
 }

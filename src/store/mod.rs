@@ -349,14 +349,34 @@ pub trait Store: Send + Sync + fmt::Debug {
     async fn ping(&self) -> Result<(), StoreError>;
 }
 
+/// What opening a database does with its schema.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Schema {
+    /// Creates an SQLite file when missing and applies the migrations the
+    /// database lacks: the server.
+    Migrate,
+    /// Takes the database as it is: it must exist and be at the schema of
+    /// this version of eva. For the command line's readers (`eva report`,
+    /// `eva audit`), which must not change the schema under a server of
+    /// another version.
+    AsIs,
+}
+
 /// Opens the database at `url` (`sqlite://PATH` or `postgres://…`),
 /// creating an SQLite file and its directory when missing, and brings its
 /// schema up to date.
 pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+    open_with(url, Schema::Migrate).await
+}
+
+/// Opens the database at `url`, doing `schema` with its schema.
+pub async fn open_with(url: &str, schema: Schema) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("sqlite:") {
-        Ok(Arc::new(SqliteStore::open(url).await?))
+        Ok(Arc::new(SqliteStore::open_with(url, schema).await?))
     } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(PostgresStore::open(url).await?))
+        Ok(Arc::new(
+            PostgresStore::open_with_schema(url, schema).await?,
+        ))
     } else {
         Err(StoreError::Config(format!(
             "the database URL must start with `sqlite:` or `postgres://`, not `{}`; \
@@ -364,6 +384,39 @@ pub async fn open(url: &str) -> Result<Arc<dyn Store>, StoreError> {
             url.split(':').next().unwrap_or_default()
         )))
     }
+}
+
+/// Whether a database whose applied migrations are `applied` (their
+/// versions; `None` when it has no migrations table) is at the schema
+/// `migrator` brings it to; `what` names the database in the error.
+fn check_schema(
+    applied: Option<Vec<i64>>,
+    migrator: &sqlx::migrate::Migrator,
+    what: &str,
+) -> Result<(), StoreError> {
+    let known: Vec<i64> = migrator.iter().map(|m| m.version).collect();
+    let newest = known.iter().copied().max().unwrap_or_default();
+    let Some(applied) = applied else {
+        return Err(StoreError::Config(format!(
+            "{what} holds no eva data: eva serve has never used it; \
+             give the --database-url (or EVA_DATABASE_URL) that eva serve uses"
+        )));
+    };
+    let at = applied.iter().copied().max().unwrap_or_default();
+    if applied.iter().any(|v| !known.contains(v)) {
+        return Err(StoreError::Config(format!(
+            "{what} is at schema version {at}, written by a newer eva; this one knows \
+             versions up to {newest}: use the eva of the server that writes it"
+        )));
+    }
+    if known.iter().any(|v| !applied.contains(v)) {
+        return Err(StoreError::Config(format!(
+            "{what} is at schema version {at}, and this eva needs {newest}: start this \
+             version's eva serve on it once to bring it up to date, or use the eva of the \
+             server that writes it"
+        )));
+    }
+    Ok(())
 }
 
 /// Microseconds since the Unix epoch, as times are stored.

@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
-use super::StoreError;
-use super::sql::{WRITE_ATTEMPTS, Write, sql_store};
+use super::sql::{APPLIED_MIGRATIONS, WRITE_ATTEMPTS, Write, sql_store};
+use super::{Schema, StoreError, check_schema};
 
 /// Connections of the pool.
 const CONNECTIONS: u32 = 16;
@@ -24,7 +24,9 @@ const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
 #[derive(Debug, Clone)]
 pub struct PostgresStore {
     pool: sqlx::PgPool,
-    /// Set once the schema is up to date.
+    /// What the first call that reaches the database does with the schema.
+    schema: Schema,
+    /// Set once the schema is up to date (or found to be).
     migrated: Arc<tokio::sync::OnceCell<()>>,
 }
 
@@ -34,22 +36,37 @@ impl PostgresStore {
     /// Connects to `url` (`postgres://…`) and applies the migrations the
     /// database lacks.
     pub async fn open(url: &str) -> Result<PostgresStore, StoreError> {
+        PostgresStore::open_with_schema(url, Schema::Migrate).await
+    }
+
+    /// Connects to `url`, doing `schema` with its schema: with
+    /// [`Schema::AsIs`] the database must be at this eva's schema.
+    pub async fn open_with_schema(url: &str, schema: Schema) -> Result<PostgresStore, StoreError> {
         let options = PgConnectOptions::from_str(url).map_err(|e| {
             StoreError::Config(format!("the PostgreSQL URL is invalid: {}", redacted(e)))
         })?;
-        PostgresStore::open_with(options).await
+        PostgresStore::connect(options, schema).await
     }
 
-    /// Connects with `options` (tests use them to choose a schema). A
-    /// server that cannot be reached is no error here: the store answers
-    /// UNAVAILABLE until it can be.
+    /// Connects with `options` (tests use them to choose a schema) and
+    /// applies the migrations the database lacks. A server that cannot be
+    /// reached is no error here: the store answers UNAVAILABLE until it
+    /// can be.
     pub async fn open_with(options: PgConnectOptions) -> Result<PostgresStore, StoreError> {
+        PostgresStore::connect(options, Schema::Migrate).await
+    }
+
+    async fn connect(
+        options: PgConnectOptions,
+        schema: Schema,
+    ) -> Result<PostgresStore, StoreError> {
         let pool = PgPoolOptions::new()
             .max_connections(CONNECTIONS)
             .acquire_timeout(ACQUIRE_TIMEOUT)
             .connect_lazy_with(options);
         let store = PostgresStore {
             pool,
+            schema,
             migrated: Arc::default(),
         };
         match store.ready().await {
@@ -62,10 +79,24 @@ impl PostgresStore {
         Ok(store)
     }
 
-    /// Brings the schema up to date, once.
+    /// Brings the schema up to date (or, as it is, checks it), once.
     async fn ready(&self) -> Result<(), StoreError> {
         self.migrated
             .get_or_try_init(|| async {
+                if self.schema == Schema::AsIs {
+                    let applied = sqlx::query_scalar::<_, i64>(APPLIED_MIGRATIONS)
+                        .fetch_all(&self.pool)
+                        .await;
+                    let applied = match applied {
+                        Ok(versions) => Some(versions),
+                        // no such table
+                        Err(sqlx::Error::Database(d)) if d.code().as_deref() == Some("42P01") => {
+                            None
+                        }
+                        Err(e) => return Err(Self::error(e)),
+                    };
+                    return check_schema(applied, &MIGRATOR, "the PostgreSQL database");
+                }
                 MIGRATOR.run(&self.pool).await.map_err(|e| match e {
                     sqlx::migrate::MigrateError::Execute(e) => match Self::error(e) {
                         StoreError::Unavailable(m) => StoreError::Unavailable(m),

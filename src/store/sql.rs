@@ -197,6 +197,10 @@ where
     });
 }
 
+/// The migrations applied to a database, by sqlx's own table.
+pub(super) const APPLIED_MIGRATIONS: &str =
+    "SELECT version FROM _sqlx_migrations WHERE success ORDER BY version";
+
 pub(super) const UPDATE_LATEST: &str = "\
     UPDATE assessments SET revision = $1, status = $2, verdict = $3 \
     WHERE tenant = $4 AND id = $5 AND revision = $6";

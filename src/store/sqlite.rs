@@ -22,11 +22,12 @@ use sqlx::sqlite::{
 
 use tokio::sync::{mpsc, oneshot};
 
+use super::sql::APPLIED_MIGRATIONS;
 use super::sql::{
     CreateRow, WRITE_ATTEMPTS, Write, insert_into, push_audit_rows, push_first_revisions,
     push_new_assessments, sql_store,
 };
-use super::{AuditEntry, StoreError};
+use super::{AuditEntry, Schema, StoreError, check_schema};
 
 /// A write and where its outcome goes.
 type Job = (Write, oneshot::Sender<Result<bool, StoreError>>);
@@ -55,15 +56,28 @@ impl SqliteStore {
     /// Opens (creating when missing) the database at `url`,
     /// `sqlite://PATH`, and applies the migrations it lacks.
     pub async fn open(url: &str) -> Result<SqliteStore, StoreError> {
+        SqliteStore::open_with(url, Schema::Migrate).await
+    }
+
+    /// Opens the database at `url`, doing `schema` with its schema: with
+    /// [`Schema::AsIs`] the file must exist and be at this eva's schema.
+    pub async fn open_with(url: &str, schema: Schema) -> Result<SqliteStore, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Config(format!("the SQLite URL is invalid: {e}")))?
-            .create_if_missing(true)
+            .create_if_missing(schema == Schema::Migrate)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
             .foreign_keys(true);
         let file = options.get_filename().to_path_buf();
         let file = file.as_path();
+        if schema == Schema::AsIs && !file.exists() {
+            return Err(StoreError::Config(format!(
+                "there is no database at `{}`; give the --database-url (or EVA_DATABASE_URL) \
+                 that eva serve uses",
+                file.display()
+            )));
+        }
         if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Config(format!(
@@ -80,12 +94,29 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(|e| opening(file, e))?;
-        MIGRATOR.run(&writer).await.map_err(|e| {
-            StoreError::Config(format!(
-                "cannot bring the database `{}` up to date: {e}",
-                file.display()
-            ))
-        })?;
+        match schema {
+            Schema::Migrate => MIGRATOR.run(&writer).await.map_err(|e| {
+                StoreError::Config(format!(
+                    "cannot bring the database `{}` up to date: {e}",
+                    file.display()
+                ))
+            })?,
+            Schema::AsIs => {
+                let applied = sqlx::query_scalar::<_, i64>(APPLIED_MIGRATIONS)
+                    .fetch_all(&writer)
+                    .await;
+                let applied = match applied {
+                    Ok(versions) => Some(versions),
+                    Err(sqlx::Error::Database(d)) if d.message().contains("no such table") => None,
+                    Err(e) => return Err(opening(file, e)),
+                };
+                check_schema(
+                    applied,
+                    &MIGRATOR,
+                    &format!("the database `{}`", file.display()),
+                )?;
+            }
+        }
         let pool = SqlitePoolOptions::new()
             .max_connections(CONNECTIONS)
             .test_before_acquire(false)

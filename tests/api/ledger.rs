@@ -434,6 +434,71 @@ async fn reports_and_audit_from_the_command_line(
     assert!(String::from_utf8_lossy(&bad.stderr).contains("is not a date or time"));
 }
 
+#[tokio::test]
+async fn the_command_lines_readers_take_the_database_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let audit = |url: &str| {
+        let out = eva(&[
+            "audit",
+            "--tenant",
+            "167",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--database-url",
+            url,
+        ]);
+        assert_eq!(out.status.code(), Some(1), "{out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let sqlite = |name: &str| format!("sqlite://{}", dir.path().join(name).display());
+
+    // a database eva serve never used is named, and left as it was
+    let other = sqlite("other.db");
+    let pool = sqlx::SqlitePool::connect(&format!("{other}?mode=rwc"))
+        .await
+        .unwrap();
+    sqlx::query("CREATE TABLE notes (text TEXT)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let e = audit(&other);
+    assert!(e.contains("holds no eva data"), "{e}");
+    let tables: Vec<String> =
+        sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+    assert_eq!(tables, ["notes"], "the reader created nothing");
+
+    // one that a newer eva wrote, or that this eva has not brought up to
+    // date, is refused with what to do; its schema is not touched
+    let url = sqlite("eva.db");
+    drop(eva::store::open(&url).await.unwrap());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time) \
+         VALUES (999999, 'from the future', TRUE, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let e = audit(&url);
+    assert!(e.contains("written by a newer eva"), "{e}");
+    sqlx::query("DELETE FROM _sqlx_migrations")
+        .execute(&pool)
+        .await
+        .unwrap();
+    let e = audit(&url);
+    assert!(e.contains("start this version's eva serve"), "{e}");
+    let applied: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM _sqlx_migrations")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(applied, 0, "the reader applied no migration");
+}
+
 /// A headless Chromium, or a visible skip (a failure under CI).
 fn chromium() -> Option<&'static str> {
     let found = ["chromium", "chromium-browser", "google-chrome"]
