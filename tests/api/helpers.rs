@@ -733,6 +733,15 @@ pub async fn postgres_store() -> Option<(Arc<dyn eva::store::Store>, PostgresGua
     Some((Arc::new(store), guard, target))
 }
 
+/// A server keeping its assessments in a PostgreSQL schema of its own,
+/// the guard that drops the schema and the PostgreSQL it is in; `None`
+/// without PostgreSQL (a visible skip, a failure under CI).
+pub async fn postgres_server() -> Option<(TestServer, PostgresGuard, PostgresTarget)> {
+    let (store, guard, target) = postgres_store().await?;
+    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
+    Some((server, guard, target))
+}
+
 /// Drops a test's schema at [`PostgresGuard::drop_schema`].
 pub struct PostgresGuard {
     admin: sqlx::PgPool,

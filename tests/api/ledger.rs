@@ -11,7 +11,7 @@ use eva::app::ServerLimits;
 use pb::review_change::Change;
 use tonic::Code;
 
-use crate::helpers::{TestServer, core, fixture, postgres_store, postgres_target, request};
+use crate::helpers::{TestServer, core, fixture, postgres_server, postgres_target, request};
 
 fn draft(case: &str, title: &str) -> pb::DraftDecision {
     let mut d = fixture("school_closure.json");
@@ -102,10 +102,9 @@ async fn the_ledger_counts_each_case_once_at_its_reviewed_revision_on_sqlite() {
 
 #[tokio::test]
 async fn the_ledger_counts_each_case_once_at_its_reviewed_revision_on_postgres() {
-    let Some((store, guard, _postgres)) = postgres_store().await else {
+    let Some((server, guard, _postgres)) = postgres_server().await else {
         return;
     };
-    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     ledger_counts_each_case_once_at_its_reviewed_revision(&server).await;
     drop(server);
     guard.drop_schema().await;

@@ -7,14 +7,13 @@ use std::sync::Arc;
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::app::ServerLimits;
 use eva::store::{AuditAction, Store};
 use time::macros::datetime;
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TestServer, core, fixture, postgres_store, request};
+use crate::helpers::{TestServer, fixture, postgres_server, request};
 
 fn keyed(draft: pb::DraftDecision, key: &str) -> pb::AssessRequest {
     pb::AssessRequest {
@@ -156,10 +155,9 @@ async fn concurrent_retries_with_one_key_make_one_assessment_on_sqlite() {
 
 #[tokio::test]
 async fn concurrent_retries_with_one_key_make_one_assessment_on_postgres() {
-    let Some((store, guard, _postgres)) = postgres_store().await else {
+    let Some((server, guard, _postgres)) = postgres_server().await else {
         return;
     };
-    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     retries_make_one_assessment(server.client().await).await;
     drop(server);
     guard.drop_schema().await;

@@ -5,7 +5,6 @@
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
-use eva::app::ServerLimits;
 use eva::store::AuditAction;
 use pb::review_change::Change;
 use time::macros::datetime;
@@ -13,7 +12,7 @@ use tonic::Code;
 use tonic::transport::Channel;
 use tonic_types::StatusExt;
 
-use crate::helpers::{TestServer, core, fixture, postgres_store, request};
+use crate::helpers::{TestServer, fixture, postgres_server, request};
 
 async fn assessed(client: &mut AssessmentServiceClient<Channel>) -> pb::Assessment {
     client
@@ -83,10 +82,9 @@ async fn a_review_makes_a_new_revision_and_the_machines_stays_on_sqlite() {
 
 #[tokio::test]
 async fn a_review_makes_a_new_revision_and_the_machines_stays_on_postgres() {
-    let Some((store, guard, _postgres)) = postgres_store().await else {
+    let Some((server, guard, _postgres)) = postgres_server().await else {
         return;
     };
-    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     a_review_makes_a_new_revision_and_the_machines_stays(&server).await;
     drop(server);
     guard.drop_schema().await;
@@ -315,10 +313,9 @@ async fn concurrent_reviews_of_one_revision_on_sqlite() {
 
 #[tokio::test]
 async fn concurrent_reviews_of_one_revision_on_postgres() {
-    let Some((store, guard, _postgres)) = postgres_store().await else {
+    let Some((server, guard, _postgres)) = postgres_server().await else {
         return;
     };
-    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     one_of_concurrent_reviews_wins(server.client().await).await;
     drop(server);
     guard.drop_schema().await;
@@ -331,10 +328,9 @@ async fn status_moves_forward_and_back_only_with_a_reason_on_sqlite() {
 
 #[tokio::test]
 async fn status_moves_forward_and_back_only_with_a_reason_on_postgres() {
-    let Some((store, guard, _postgres)) = postgres_store().await else {
+    let Some((server, guard, _postgres)) = postgres_server().await else {
         return;
     };
-    let server = TestServer::start_store(core(), store, ServerLimits::default()).await;
     status_moves_forward_and_back_only_with_a_reason(&server).await;
     drop(server);
     guard.drop_schema().await;

@@ -231,14 +231,7 @@ async fn contract(store: Arc<dyn Store>) {
     assert!(none.items.is_empty());
 
     // every create was audited with its assessment, in one transaction
-    let log = store
-        .audit_log(
-            "091",
-            datetime!(2000-01-01 00:00 UTC),
-            datetime!(2100-01-01 00:00 UTC),
-        )
-        .await
-        .unwrap();
+    let log = store.audit_log("091", ever.0, ever.1).await.unwrap();
     assert_eq!(log.len(), 6, "one row per stored assessment: {log:?}");
     assert!(log.iter().all(|e| e.action == AuditAction::Create));
 
@@ -317,11 +310,7 @@ async fn contract(store: Arc<dyn Store>) {
         2
     );
     let reviews = store
-        .audit_log(
-            "091",
-            datetime!(2000-01-01 00:00 UTC),
-            datetime!(2100-01-01 00:00 UTC),
-        )
+        .audit_log("091", ever.0, ever.1)
         .await
         .unwrap()
         .into_iter()
