@@ -353,26 +353,42 @@ pub fn cumulative(
             })
             .collect(),
     };
-    // decisions that hit each group on any determinant, most hit first
-    let mut cases: std::collections::BTreeMap<&str, std::collections::BTreeSet<&str>> =
-        std::collections::BTreeMap::new();
-    for x in &e.effects {
-        cases
-            .entry(&x.group)
-            .or_default()
-            .extend(x.cases.iter().map(|c| c.assessment_id.as_str()));
-    }
-    let mut by_group: Vec<(String, u32)> = cases
-        .into_iter()
-        .map(|(g, c)| (g.to_string(), c.len() as u32))
-        .collect();
-    by_group.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    let groups = Table {
+        caption: w("by_group"),
+        headers: vec![
+            w("group"),
+            w("decisions_column"),
+            w("cumulative_flag"),
+            w("cases"),
+        ],
+        rows: e
+            .groups
+            .iter()
+            .map(|x| {
+                vec![
+                    label(&bundle.groups, &x.group, lang),
+                    x.decisions.to_string(),
+                    w(if x.cumulative { "yes" } else { "no" }),
+                    x.cases
+                        .iter()
+                        .map(|c| c.case_id.as_str())
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                ]
+            })
+            .collect(),
+    };
     let chart = Chart::new(
         w("by_group"),
         Vec::new(),
-        by_group
-            .into_iter()
-            .map(|(g, n)| (label(&bundle.groups, &g, lang), vec![(n, RED)]))
+        e.groups
+            .iter()
+            .map(|x| {
+                (
+                    label(&bundle.groups, &x.group, lang),
+                    vec![(x.decisions, RED)],
+                )
+            })
             .collect(),
     );
     write(
@@ -381,7 +397,7 @@ pub fn cumulative(
             title: w("cumulative"),
             subtitle: subtitle(h, e.decisions, lang),
             lang: lang.code(),
-            tables: vec![table],
+            tables: vec![table, groups],
             charts: vec![chart],
         },
         format,

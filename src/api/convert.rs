@@ -859,6 +859,16 @@ pub fn effects_to_proto(e: &ledger::CumulativeEffects) -> pb::CumulativeEffects 
                 cumulative: x.cumulative,
             })
             .collect(),
+        groups: e
+            .groups
+            .iter()
+            .map(|x| pb::GroupTotal {
+                group: x.group.clone(),
+                decisions: x.decisions,
+                cases: x.cases.iter().map(case_ref).collect(),
+                cumulative: x.cumulative,
+            })
+            .collect(),
     }
 }
 

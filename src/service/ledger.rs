@@ -81,6 +81,23 @@ pub struct CumulativeEffects {
     pub decisions: u32,
     /// Effects, most decisions first.
     pub effects: Vec<Effect>,
+    /// Per group, on any determinant, most decisions first.
+    pub groups: Vec<GroupTotal>,
+}
+
+/// The decisions that affected one population group negatively, on any
+/// determinant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct GroupTotal {
+    /// Population-group id, or [`ALL_RESIDENTS`].
+    pub group: String,
+    /// Decisions with a negative (or mixed) impact on it.
+    pub decisions: u32,
+    /// Those decisions.
+    pub cases: Vec<CaseRef>,
+    /// Hit by more than one decision in the period, on one determinant or
+    /// on several: the burden that single assessments miss.
+    pub cumulative: bool,
 }
 
 /// How often preparers corrected one rule.
@@ -205,6 +222,37 @@ pub fn cumulative_effects(entries: &[LedgerEntry]) -> CumulativeEffects {
             }
         }
     }
+    // a group's decisions on any determinant, each once, in ledger order
+    let mut by_group: BTreeMap<String, Vec<CaseRef>> = BTreeMap::new();
+    for ((_, group), cases) in &hits {
+        let all = by_group.entry(group.clone()).or_default();
+        for c in cases {
+            if !all.iter().any(|a| a.assessment_id == c.assessment_id) {
+                all.push(c.clone());
+            }
+        }
+    }
+    let order: Vec<&str> = decided
+        .iter()
+        .map(|(c, _)| c.assessment_id.as_str())
+        .collect();
+    let mut groups: Vec<GroupTotal> = by_group
+        .into_iter()
+        .map(|(group, mut cases)| {
+            cases.sort_by_key(|c| order.iter().position(|id| *id == c.assessment_id));
+            GroupTotal {
+                decisions: cases.len() as u32,
+                cumulative: cases.len() > 1,
+                group,
+                cases,
+            }
+        })
+        .collect();
+    groups.sort_by(|a, b| {
+        b.decisions
+            .cmp(&a.decisions)
+            .then_with(|| a.group.cmp(&b.group))
+    });
     let mut effects: Vec<Effect> = hits
         .into_iter()
         .map(|((determinant, group), cases)| Effect {
@@ -224,6 +272,7 @@ pub fn cumulative_effects(entries: &[LedgerEntry]) -> CumulativeEffects {
     CumulativeEffects {
         decisions: decided.len() as u32,
         effects,
+        groups,
     }
 }
 

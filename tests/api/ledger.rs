@@ -199,6 +199,40 @@ async fn ledger_counts_each_case_once_at_its_reviewed_revision(server: &TestServ
             .all(|e| e.cumulative == (e.decisions > 1))
     );
     assert!(effects.effects.iter().any(|e| e.cumulative));
+    // and per group, on any determinant
+    let mut expected: BTreeMap<String, u32> = BTreeMap::new();
+    for a in counted {
+        let groups: std::collections::BTreeSet<String> = a
+            .impacts
+            .iter()
+            .filter(|i| {
+                i.direction == pb::Direction::Negative as i32
+                    || i.direction == pb::Direction::Mixed as i32
+            })
+            .flat_map(|i| {
+                if i.groups.is_empty() {
+                    vec!["all_residents".to_string()]
+                } else {
+                    i.groups.clone()
+                }
+            })
+            .collect();
+        for g in groups {
+            *expected.entry(g).or_default() += 1;
+        }
+    }
+    let got: BTreeMap<String, u32> = effects
+        .groups
+        .iter()
+        .map(|g| (g.group.clone(), g.decisions))
+        .collect();
+    assert_eq!(got, expected);
+    assert!(
+        effects
+            .groups
+            .iter()
+            .all(|g| g.cumulative == (g.decisions > 1) && g.cases.len() == g.decisions as usize)
+    );
 
     // reviews: the removed impact's rule and the changed screening verdict
     let stats = reports
@@ -235,6 +269,64 @@ async fn ledger_counts_each_case_once_at_its_reviewed_revision(server: &TestServ
         .await
         .expect_err("no such municipality");
     assert_eq!(bad.code(), Code::InvalidArgument);
+}
+
+/// Two decisions that hit one group on different determinants: no cell
+/// of determinant and group is hit twice, but the group is, and the
+/// ledger flags it.
+#[test]
+fn a_group_hit_on_different_determinants_is_flagged() {
+    use eva::domain::Direction;
+    use eva::service::ledger::cumulative_effects;
+    use eva::store::{LedgerEntry, ReviewStatus};
+
+    let core = core();
+    let (r, v) =
+        eva::api::assess_request_from_proto(request(fixture("school_closure.json")), &core.limits);
+    let base = core
+        .assess(
+            r.expect("a draft"),
+            v,
+            time::OffsetDateTime::now_utc(),
+            &eva::domain::Deadline::none(),
+        )
+        .expect("assessed")
+        .assessment;
+    let template = base
+        .impacts
+        .first()
+        .expect("the fixture has impacts")
+        .clone();
+    let entry = |n: u32, determinant: &str| {
+        let mut a = base.clone();
+        a.id = format!("A{n}");
+        let mut i = template.clone();
+        i.determinant = determinant.into();
+        i.groups = vec!["older_people".into()];
+        i.direction = Direction::Negative;
+        a.impacts = vec![i];
+        LedgerEntry {
+            case_id: format!("C{n}"),
+            revision: 1,
+            status: ReviewStatus::Draft,
+            assessment: a,
+        }
+    };
+    let e = cumulative_effects(&[
+        entry(1, "mobility_accessibility"),
+        entry(2, "service_access"),
+    ]);
+    assert_eq!(e.decisions, 2);
+    assert_eq!(e.effects.len(), 2);
+    assert!(e.effects.iter().all(|x| x.decisions == 1 && !x.cumulative));
+    assert_eq!(e.groups.len(), 1);
+    let g = &e.groups[0];
+    assert_eq!(
+        (g.group.as_str(), g.decisions, g.cumulative),
+        ("older_people", 2, true)
+    );
+    let cases: Vec<&str> = g.cases.iter().map(|c| c.case_id.as_str()).collect();
+    assert_eq!(cases, ["C1", "C2"], "in ledger order");
 }
 
 /// The rule of the impact the review removed, from the machine's revision.
