@@ -223,23 +223,24 @@ pub fn cumulative_effects(entries: &[LedgerEntry]) -> CumulativeEffects {
         }
     }
     // a group's decisions on any determinant, each once, in ledger order
-    let mut by_group: BTreeMap<String, Vec<CaseRef>> = BTreeMap::new();
+    let mut by_group: BTreeMap<String, BTreeMap<String, CaseRef>> = BTreeMap::new();
     for ((_, group), cases) in &hits {
         let all = by_group.entry(group.clone()).or_default();
         for c in cases {
-            if !all.iter().any(|a| a.assessment_id == c.assessment_id) {
-                all.push(c.clone());
-            }
+            all.entry(c.assessment_id.clone())
+                .or_insert_with(|| c.clone());
         }
     }
-    let order: Vec<&str> = decided
+    let order: BTreeMap<&str, usize> = decided
         .iter()
-        .map(|(c, _)| c.assessment_id.as_str())
+        .enumerate()
+        .map(|(n, (c, _))| (c.assessment_id.as_str(), n))
         .collect();
     let mut groups: Vec<GroupTotal> = by_group
         .into_iter()
-        .map(|(group, mut cases)| {
-            cases.sort_by_key(|c| order.iter().position(|id| *id == c.assessment_id));
+        .map(|(group, cases)| {
+            let mut cases: Vec<CaseRef> = cases.into_values().collect();
+            cases.sort_by_key(|c| order.get(c.assessment_id.as_str()).copied());
             GroupTotal {
                 decisions: cases.len() as u32,
                 cumulative: cases.len() > 1,
