@@ -588,6 +588,28 @@ async fn the_command_lines_readers_take_the_database_as_it_is() {
         .await
         .unwrap();
     assert_eq!(applied, 0, "the reader applied no migration");
+
+    // on PostgreSQL, a schema eva serve never used likewise
+    let Some(target) = postgres_target().await else {
+        return;
+    };
+    let (_, guard) = target.schema().await;
+    let sep = if target.url.contains('?') { '&' } else { '?' };
+    let e = audit(&format!(
+        "{}{sep}options[search_path]={}",
+        target.url, guard.schema
+    ));
+    assert!(e.contains("holds no eva data"), "{e}");
+    let admin = sqlx::PgPool::connect(&target.url).await.unwrap();
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = $1",
+    )
+    .bind(&guard.schema)
+    .fetch_one(&admin)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0, "the reader created nothing");
+    guard.drop_schema().await;
 }
 
 /// A headless Chromium, or a visible skip (a failure under CI).
