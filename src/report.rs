@@ -7,7 +7,9 @@ use serde::Serialize;
 
 use crate::domain::{GoalVerdict, Language};
 use crate::rules::Bundle;
-use crate::service::ledger::{ALL_RESIDENTS, CumulativeEffects, GoalSummary, ReviewStatistics};
+use crate::service::ledger::{
+    ALL_RESIDENTS, CaseRef, CumulativeEffects, GoalSummary, ReviewStatistics,
+};
 
 /// Output format of a report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -326,6 +328,18 @@ pub fn cumulative(
     format: ReportFormat,
 ) -> Result<String, ReportError> {
     let w = |k| word(k, lang).to_string();
+    // the decisions, whether they accumulate, and their cases
+    let tally = |decisions: u32, cumulative: bool, cases: &[CaseRef]| {
+        [
+            decisions.to_string(),
+            w(if cumulative { "yes" } else { "no" }),
+            cases
+                .iter()
+                .map(|c| c.case_id.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ]
+    };
     let table = Table {
         caption: w("cumulative"),
         headers: vec![
@@ -339,17 +353,12 @@ pub fn cumulative(
             .effects
             .iter()
             .map(|x| {
-                vec![
+                let mut row = vec![
                     label(&bundle.determinants, &x.determinant, lang),
                     label(&bundle.groups, &x.group, lang),
-                    x.decisions.to_string(),
-                    w(if x.cumulative { "yes" } else { "no" }),
-                    x.cases
-                        .iter()
-                        .map(|c| c.case_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ]
+                ];
+                row.extend(tally(x.decisions, x.cumulative, &x.cases));
+                row
             })
             .collect(),
     };
@@ -365,16 +374,9 @@ pub fn cumulative(
             .groups
             .iter()
             .map(|x| {
-                vec![
-                    label(&bundle.groups, &x.group, lang),
-                    x.decisions.to_string(),
-                    w(if x.cumulative { "yes" } else { "no" }),
-                    x.cases
-                        .iter()
-                        .map(|c| c.case_id.as_str())
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                ]
+                let mut row = vec![label(&bundle.groups, &x.group, lang)];
+                row.extend(tally(x.decisions, x.cumulative, &x.cases));
+                row
             })
             .collect(),
     };
