@@ -78,7 +78,8 @@ impl SqliteStore {
                 file.display()
             )));
         }
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir.filter(|_| schema == Schema::Migrate) {
             std::fs::create_dir_all(dir).map_err(|e| {
                 StoreError::Config(format!(
                     "cannot create the directory `{}` for the database: {e}",
@@ -190,7 +191,7 @@ impl SqliteStore {
                 Write::Review(..) => None,
             })
             .collect();
-        let reviews = batch.len() - audits.len();
+        let reviews = batch.iter().any(|(w, _)| matches!(w, Write::Review(..)));
         let mut q = QueryBuilder::<Sqlite>::new("BEGIN IMMEDIATE; ");
         if !creates.is_empty() {
             q.push(insert_into!(assessments));
@@ -204,7 +205,7 @@ impl SqliteStore {
             push_audit_rows(&mut q, &audits);
             q.push("; ");
         }
-        if reviews == 0 {
+        if !reviews {
             q.push("COMMIT");
         }
         q.build().execute(&mut *conn).await?;
@@ -216,7 +217,7 @@ impl SqliteStore {
                 Write::Create(..) | Write::Audit(..) => true,
             }));
         }
-        if reviews > 0 {
+        if reviews {
             sqlx::query("COMMIT").execute(&mut *conn).await?;
         }
         Ok(outcomes)

@@ -720,6 +720,12 @@ impl PostgresTarget {
             .options([("search_path", schema.as_str())]);
         (options, PostgresGuard { admin, schema })
     }
+
+    /// A URL of this PostgreSQL that uses `schema`, for an `eva` process.
+    pub fn url_in(&self, schema: &str) -> String {
+        let sep = if self.url.contains('?') { '&' } else { '?' };
+        format!("{}{sep}options[search_path]={schema}", self.url)
+    }
 }
 
 /// A PostgreSQL store of its own for one test, in a fresh schema.

@@ -370,8 +370,7 @@ async fn eva_report_and_eva_audit_read_the_servers_database_on_postgres() {
         .await
         .expect("PostgreSQL store opens");
     // the command line reaches the test's schema through the URL
-    let sep = if target.url.contains('?') { '&' } else { '?' };
-    let url = format!("{}{sep}options[search_path]={}", target.url, guard.schema);
+    let url = target.url_in(&guard.schema);
     reports_and_audit_from_the_command_line(std::sync::Arc::new(store), &url).await;
     guard.drop_schema().await;
 }
@@ -594,11 +593,7 @@ async fn the_command_lines_readers_take_the_database_as_it_is() {
         return;
     };
     let (_, guard) = target.schema().await;
-    let sep = if target.url.contains('?') { '&' } else { '?' };
-    let e = audit(&format!(
-        "{}{sep}options[search_path]={}",
-        target.url, guard.schema
-    ));
+    let e = audit(&target.url_in(&guard.schema));
     assert!(e.contains("holds no eva data"), "{e}");
     let admin = sqlx::PgPool::connect(&target.url).await.unwrap();
     let tables: i64 = sqlx::query_scalar(
