@@ -202,8 +202,11 @@ pub fn summarize_goals(entries: &[LedgerEntry]) -> GoalSummary {
 pub fn cumulative_effects(entries: &[LedgerEntry]) -> CumulativeEffects {
     let decided = decisions(entries);
     let mut hits: BTreeMap<(String, String), Vec<CaseRef>> = BTreeMap::new();
+    // a group's decisions on any determinant, each once, in ledger order
+    let mut by_group: BTreeMap<String, Vec<CaseRef>> = BTreeMap::new();
     for (case, e) in &decided {
         let mut seen = std::collections::BTreeSet::new();
+        let mut groups_seen = std::collections::BTreeSet::new();
         for i in &e.assessment.impacts {
             if !matches!(i.direction, Direction::Negative | Direction::Mixed) {
                 continue;
@@ -215,38 +218,27 @@ pub fn cumulative_effects(entries: &[LedgerEntry]) -> CumulativeEffects {
             };
             for g in groups {
                 let key = (i.determinant.clone(), g.to_string());
-                // one decision counts once per determinant and group
+                // one decision counts once per determinant and group, and
+                // once per group
                 if seen.insert(key.clone()) {
                     hits.entry(key).or_default().push(case.clone());
+                }
+                if groups_seen.insert(g) {
+                    by_group
+                        .entry(g.to_string())
+                        .or_default()
+                        .push(case.clone());
                 }
             }
         }
     }
-    // a group's decisions on any determinant, each once, in ledger order
-    let mut by_group: BTreeMap<String, BTreeMap<String, CaseRef>> = BTreeMap::new();
-    for ((_, group), cases) in &hits {
-        let all = by_group.entry(group.clone()).or_default();
-        for c in cases {
-            all.entry(c.assessment_id.clone())
-                .or_insert_with(|| c.clone());
-        }
-    }
-    let order: BTreeMap<&str, usize> = decided
-        .iter()
-        .enumerate()
-        .map(|(n, (c, _))| (c.assessment_id.as_str(), n))
-        .collect();
     let mut groups: Vec<GroupTotal> = by_group
         .into_iter()
-        .map(|(group, cases)| {
-            let mut cases: Vec<CaseRef> = cases.into_values().collect();
-            cases.sort_by_key(|c| order.get(c.assessment_id.as_str()).copied());
-            GroupTotal {
-                decisions: cases.len() as u32,
-                cumulative: cases.len() > 1,
-                group,
-                cases,
-            }
+        .map(|(group, cases)| GroupTotal {
+            decisions: cases.len() as u32,
+            cumulative: cases.len() > 1,
+            group,
+            cases,
         })
         .collect();
     groups.sort_by(|a, b| {
