@@ -474,3 +474,56 @@ async fn a_nul_character_in_text_is_a_field_violation() {
         .expect_err("refused");
     assert_eq!(fields(&status), vec!["case_id"]);
 }
+
+/// Another process holds SQLite's write lock for longer than the busy
+/// timeout (5 s): calls in the meantime wait and are stored once it lets
+/// go, without an error reaching the client.
+#[tokio::test]
+async fn a_database_another_writer_holds_delays_calls_but_fails_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("eva.db").display());
+    let store = eva::store::open(&url).await.unwrap();
+    let server = TestServer::start_store(
+        crate::helpers::core(),
+        store.clone(),
+        eva::app::ServerLimits::default(),
+    )
+    .await;
+    let client = server.client().await;
+
+    let mut other = <sqlx::SqliteConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut other)
+        .await
+        .unwrap();
+    let calls: Vec<_> = (0..4)
+        .map(|i| {
+            let mut c = client.clone();
+            tokio::spawn(async move {
+                c.assess(keyed(draft("091", "HEL 9"), &format!("busy-{i}")))
+                    .await
+            })
+        })
+        .collect();
+    tokio::time::sleep(std::time::Duration::from_secs(6)).await;
+    assert!(
+        calls.iter().all(|c| !c.is_finished()),
+        "the calls wait while the lock is held"
+    );
+    sqlx::query("COMMIT").execute(&mut other).await.unwrap();
+    let mut ids = BTreeSet::new();
+    for c in calls {
+        let a = c
+            .await
+            .unwrap()
+            .expect("stored once the lock is gone")
+            .into_inner();
+        ids.insert(a.assessment.expect("an assessment").id);
+    }
+    assert_eq!(ids.len(), 4);
+    for id in ids {
+        assert!(store.get("091", &id, None).await.unwrap().is_some());
+    }
+}
