@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::api::{assessment_to_proto, draft_from_proto, pb};
 use crate::domain::{Deadline, Language, Violations};
 use crate::render::Format;
-use crate::rules::{Bundle, DirSource};
+use crate::rules::{Bundle, BundleSource, DirSource};
 use crate::service::{AssessRequest, Service, ServiceError};
 
 /// Output of `eva assess`.
@@ -325,6 +325,15 @@ pub enum EvalRunError {
     /// The JSON report could not be written.
     #[error("cannot write the report")]
     Json(#[source] serde_json::Error),
+    /// The trained model could not be saved.
+    #[error("cannot write the model to {path}; check that the directory is writable")]
+    Save {
+        /// Where it was to go.
+        path: String,
+        /// Why it could not.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Runs `eva eval`, writing the report to `out`; returns the exit code (1
@@ -332,7 +341,7 @@ pub enum EvalRunError {
 pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
     use crate::eval::{Split, Targets, read_corpus, read_labels, score, summarise, write_table};
     let bundle = Bundle::load(&DirSource::new(&run.rules))?;
-    let pairs = eval_pairs(run)?;
+    let pairs = pairs(&run.labels, &run.corpus)?;
     let splits = match run.split {
         Some(s) => vec![s],
         None => vec![Split::Tune, Split::Test],
@@ -404,9 +413,9 @@ pub fn eval(run: &EvalRun, out: &mut impl Write) -> Result<i32, EvalRunError> {
 }
 
 /// The labels files and their corpora, paired in order.
-fn eval_pairs(run: &EvalRun) -> Result<Vec<(PathBuf, PathBuf)>, EvalRunError> {
+fn pairs(labels: &[PathBuf], corpus: &[PathBuf]) -> Result<Vec<(PathBuf, PathBuf)>, EvalRunError> {
     use crate::eval::{CORPUS_PATH, LAPUA_CORPUS_PATH};
-    if run.labels.is_empty() && run.corpus.is_empty() {
+    if labels.is_empty() && corpus.is_empty() {
         return Ok(vec![
             ("tests/eval/labels.yaml".into(), CORPUS_PATH.into()),
             (
@@ -415,18 +424,122 @@ fn eval_pairs(run: &EvalRun) -> Result<Vec<(PathBuf, PathBuf)>, EvalRunError> {
             ),
         ]);
     }
-    if run.labels.len() != run.corpus.len() {
+    if labels.len() != corpus.len() {
         return Err(EvalRunError::Pairs {
-            labels: run.labels.len(),
-            corpora: run.corpus.len(),
+            labels: labels.len(),
+            corpora: corpus.len(),
         });
     }
-    Ok(run
-        .labels
+    Ok(labels.iter().cloned().zip(corpus.iter().cloned()).collect())
+}
+
+/// What `eva train` is asked to do.
+#[derive(Debug, Clone)]
+pub struct TrainRun {
+    /// The labels files; empty means both corpora's default labels.
+    pub labels: Vec<PathBuf>,
+    /// The corpus of each labels file, in the same order.
+    pub corpus: Vec<PathBuf>,
+    /// The bundle directory.
+    pub rules: PathBuf,
+    /// Where to write the model [default: `model/screening.yaml` of the
+    /// bundle].
+    pub out: Option<PathBuf>,
+}
+
+/// Runs `eva train`: trains the learned screening component on the tune
+/// labels, writes it into the bundle (or to `out`) and reports what was
+/// chosen and how it did in cross-validation.
+pub fn train(run: &TrainRun, report_to: &mut impl Write) -> Result<(), EvalRunError> {
+    use crate::eval::{TrainSet, read_corpus, read_labels};
+    // the bundle without its model: the model is what is being made, and
+    // one trained before the rules changed would keep the bundle from
+    // loading
+    let model = crate::rules::bundle::MODEL_FILE;
+    let files = DirSource::new(&run.rules)
+        .files()
+        .map_err(|e| EvalRunError::Bundle(crate::rules::BundleErrors(vec![e])))?
+        .into_iter()
+        .filter(|(path, _)| path != model)
+        .collect();
+    let bundle = Bundle::load(&crate::rules::MemorySource { files })?;
+    let mut read = Vec::new();
+    for (labels_path, corpus) in pairs(&run.labels, &run.corpus)? {
+        let labels = read_labels(&labels_path, &bundle)?;
+        let docs = read_corpus(&corpus)?;
+        read.push((labels_path.display().to_string(), labels, docs));
+    }
+    let sets: Vec<TrainSet<'_>> = read
         .iter()
-        .cloned()
-        .zip(run.corpus.iter().cloned())
-        .collect())
+        .map(|(path, labels, corpus)| TrainSet {
+            labels_path: path.clone(),
+            labels,
+            corpus,
+        })
+        .collect();
+    let (text, report) = crate::eval::train(&bundle, &sets)?;
+    let out = run.out.clone().unwrap_or_else(|| run.rules.join(model));
+    if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| EvalRunError::Save {
+            path: out.display().to_string(),
+            source,
+        })?;
+    }
+    std::fs::write(&out, text).map_err(|source| EvalRunError::Save {
+        path: out.display().to_string(),
+        source,
+    })?;
+    write_train_report(report_to, &report, &out).map_err(EvalRunError::Write)
+}
+
+fn write_train_report(
+    out: &mut impl Write,
+    r: &crate::eval::TrainReport,
+    path: &std::path::Path,
+) -> std::io::Result<()> {
+    writeln!(out, "wrote {}", path.display())?;
+    writeln!(
+        out,
+        "trained on {} tune items ({} needing an assessment; {} decided by a strict exemption left out), {} features weighed",
+        r.items, r.needing_assessment, r.strictly_exempt, r.features
+    )?;
+    writeln!(
+        out,
+        "chosen: l2 {}, threshold {}, REQUIRED rules {}, doubt from {}",
+        r.l2,
+        r.threshold,
+        if r.force_required {
+            "stand against the model"
+        } else {
+            "are one of its features"
+        },
+        r.doubt_from
+    )?;
+    writeln!(
+        out,
+        "cross-validated on the tune items the model is asked about:"
+    )?;
+    writeln!(
+        out,
+        "| labels | items | accuracy | needing: screened so | precision | misses marked uncertain | right verdicts marked |"
+    )?;
+    writeln!(out, "|---|---|---|---|---|---|---|")?;
+    for f in &r.cross_validated {
+        writeln!(
+            out,
+            "| {} | {} | {:.3} | {} of {} | {} of {} | {:.2} | {:.2} |",
+            f.labels,
+            f.items,
+            f.accuracy,
+            f.right_needed,
+            f.needed,
+            f.right_needed,
+            f.screened_needed,
+            f.misses_marked,
+            f.right_marked
+        )?;
+    }
+    Ok(())
 }
 
 /// Which ledger report.

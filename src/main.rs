@@ -83,6 +83,25 @@ enum Command {
         #[arg(long)]
         goals: Option<PathBuf>,
     },
+    /// Train the learned screening component on the tune labels and write
+    /// it into the bundle (`model/screening.yaml`); prints what
+    /// cross-validation chose and how it did.
+    Train {
+        /// Labels files (YAML) [default: the Helsinki and the Lapua/Mikkeli
+        /// labels under tests/eval/].
+        labels: Vec<PathBuf>,
+        /// The corpus of each labels file, in the same order (repeat the
+        /// option) [default: the corpora of the default labels].
+        #[arg(long)]
+        corpus: Vec<PathBuf>,
+        /// Rule bundle directory.
+        #[arg(long, env = "EVA_RULES", default_value = "rules")]
+        rules: PathBuf,
+        /// Where to write the model [default: model/screening.yaml in the
+        /// bundle directory].
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Reports for the annual welfare report from the stored assessments.
     Report {
         /// Which report.
@@ -305,6 +324,21 @@ fn run() -> anyhow::Result<()> {
             };
             let code = cli::eval(&run, &mut std::io::stdout().lock())?;
             std::process::exit(code);
+        }
+        Command::Train {
+            labels,
+            corpus,
+            rules,
+            out,
+        } => {
+            let run = cli::TrainRun {
+                labels,
+                corpus,
+                rules,
+                out,
+            };
+            cli::train(&run, &mut std::io::stdout().lock())?;
+            Ok(())
         }
         Command::Rules {
             command: RulesCommand::Check { dir },

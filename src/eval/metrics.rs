@@ -40,6 +40,52 @@ impl Confusion {
         }
     }
 
+    /// Items labelled as needing an assessment (REQUIRED or RECOMMENDED),
+    /// items screened so, and items both.
+    pub fn needed(&self) -> (usize, usize, usize) {
+        let m = &self.matrix;
+        let labelled = m[..2].iter().flatten().sum();
+        let screened = m.iter().map(|row| row[0] + row[1]).sum();
+        let both = m[..2].iter().map(|row| row[0] + row[1]).sum();
+        (labelled, screened, both)
+    }
+
+    /// Share of documents screened on the right side of needing an
+    /// assessment or not, whichever of REQUIRED and RECOMMENDED; 1.0 for
+    /// none.
+    pub fn needed_accuracy(&self) -> f64 {
+        let total: usize = self.matrix.iter().flatten().sum();
+        let (_, _, both) = self.needed();
+        let neither = self.matrix[2][2];
+        if total == 0 {
+            1.0
+        } else {
+            (both + neither) as f64 / total as f64
+        }
+    }
+
+    /// Of the items needing an assessment, the share screened so; 1.0 for
+    /// none.
+    pub fn needed_recall(&self) -> f64 {
+        let (labelled, _, both) = self.needed();
+        if labelled == 0 {
+            1.0
+        } else {
+            both as f64 / labelled as f64
+        }
+    }
+
+    /// Of the items screened as needing an assessment, the share that do;
+    /// 1.0 for none.
+    pub fn needed_precision(&self) -> f64 {
+        let (_, screened, both) = self.needed();
+        if screened == 0 {
+            1.0
+        } else {
+            both as f64 / screened as f64
+        }
+    }
+
     /// REQUIRED items screened NOT_NEEDED: the error that must not happen.
     pub fn required_as_not_needed(&self) -> usize {
         self.matrix[0][2]

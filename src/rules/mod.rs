@@ -9,7 +9,7 @@ mod limits;
 mod validate;
 
 pub use bundle::{Bundle, BundleError, BundleErrors, BundleSource, DirSource, MemorySource};
-pub use engine::AssessError;
+pub use engine::{AssessError, ScreeningFeatures, screening_features};
 pub use limits::{DEFAULT_MAX_TEXT_BYTES, Limits};
 pub use validate::{ValidDraft, validate};
 

@@ -6,10 +6,14 @@ use eva::eval::{Split, Targets, evaluate, meeting_split, read_labels};
 
 use crate::helpers::{core, corpus, lapua_corpus, root};
 
-/// The targets of issue 3, stated here rather than read from the
-/// production default this test checks.
+/// The targets of issue 3, with the needed / not needed figures of issue
+/// 12, stated here rather than read from the production default this test
+/// checks.
 const TARGETS: Targets = Targets {
     screening_accuracy: 0.90,
+    needed_accuracy: 0.90,
+    needed_recall: 0.85,
+    needed_precision: 0.75,
     determinant_f1: 0.75,
     group_f1: 0.70,
 };
@@ -86,6 +90,9 @@ fn the_lapua_split_follows_its_rule_and_is_the_pinned_one() {
 fn the_production_targets_are_no_weaker_than_the_issues() {
     let d = Targets::default();
     assert!(d.screening_accuracy >= TARGETS.screening_accuracy);
+    assert!(d.needed_accuracy >= TARGETS.needed_accuracy);
+    assert!(d.needed_recall >= TARGETS.needed_recall);
+    assert!(d.needed_precision >= TARGETS.needed_precision);
     assert!(d.determinant_f1 >= TARGETS.determinant_f1);
     assert!(d.group_f1 >= TARGETS.group_f1);
 }

@@ -26,3 +26,4 @@ mod review;
 mod shutdown;
 mod store;
 mod streams;
+mod train;

@@ -256,3 +256,33 @@ pub(super) struct MunicipalityFile {
     #[serde(default)]
     pub(super) sami_homeland: bool,
 }
+
+/// `model/screening.yaml`, written by `eva train`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(super) struct ModelFile {
+    /// What the model was trained on and how: read so that its format is
+    /// checked, used only by people reading the file.
+    #[expect(dead_code, reason = "for people reading the file")]
+    pub(super) trained: TrainedFile,
+    pub(super) threshold: Spanned<f64>,
+    #[serde(default)]
+    pub(super) force_required: bool,
+    pub(super) doubt_from: Spanned<f64>,
+    pub(super) bias: f64,
+    pub(super) weights: BTreeMap<String, f64>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+#[expect(
+    dead_code,
+    reason = "read so that the file's format is checked; for people"
+)]
+pub(super) struct TrainedFile {
+    pub(super) labels: Vec<String>,
+    pub(super) items: usize,
+    pub(super) needing_assessment: usize,
+    pub(super) l2: f64,
+    pub(super) chosen_by: String,
+}

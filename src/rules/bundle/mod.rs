@@ -18,10 +18,11 @@ mod samples;
 mod source;
 
 pub use error::{BundleError, BundleErrors};
+pub use load::MODEL_FILE;
 pub(crate) use model::Condition;
 pub use model::{
     AgeBands, Concept, County, Entry, Exemption, FactKind, FactSpec, Family, Goal, ImpactSpec,
-    Municipality, Plan, Question, Rule,
+    Municipality, Plan, Question, Rule, ScreeningModel,
 };
 pub use source::{BundleSource, DirSource, MemorySource};
 
@@ -62,6 +63,9 @@ pub struct Bundle {
     /// When a NOT_NEEDED verdict that no rule and no exemption gave is in
     /// doubt (`doubt.when` of `screening.yaml`).
     pub(crate) doubt: Option<Condition>,
+    /// The learned screening component (`model/screening.yaml`, written by
+    /// `eva train`); without it the rules alone screen.
+    pub screening_model: Option<ScreeningModel>,
     /// Open questions.
     pub questions: Vec<Question>,
     /// Every municipality by number: the tenants.

@@ -260,3 +260,26 @@ impl Plan {
         self.tenant.is_none()
     }
 }
+
+/// The learned screening component: a logistic model over the features
+/// the engine reads of a draft (words, title words, concepts, rules that
+/// fired, exemptions, the rules' signal), written by `eva train` from
+/// labelled decisions. Rules still decide around it: a strict exemption
+/// makes an item NOT_NEEDED whatever the model says, and, where
+/// `force_required` is set, a rule that requires an assessment makes it
+/// REQUIRED.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreeningModel {
+    /// Weight of each feature the model knows; a feature it does not know
+    /// weighs nothing.
+    pub weights: std::collections::HashMap<String, f64>,
+    /// Log-odds of a draft with no known feature.
+    pub bias: f64,
+    /// Probability from which an assessment is needed.
+    pub threshold: f64,
+    /// Whether a rule's REQUIRED signal stands whatever the model says.
+    pub force_required: bool,
+    /// Below the threshold, a NOT_NEEDED verdict no exemption gave is
+    /// marked uncertain from this probability on.
+    pub doubt_from: f64,
+}

@@ -361,3 +361,76 @@ fn rejects_a_plan_goal_without_indicators() {
         vec!["plans/276.yaml:6: goal `g1` needs at least one Sotkanet indicator".to_string()]
     );
 }
+
+const MODEL_HEAD: &str =
+    "trained: {labels: [l.yaml], items: 2, needing_assessment: 1, l2: 1, chosen_by: hand}\n";
+
+#[test]
+fn a_model_is_optional_and_read_when_there() {
+    let without: Vec<(String, String)> = default_with(&[])
+        .files
+        .into_iter()
+        .filter(|(p, _)| p != MODEL_FILE)
+        .collect();
+    let b = Bundle::load(&MemorySource { files: without }).expect("loads without a model");
+    assert!(b.screening_model.is_none());
+    let text = format!(
+        "{MODEL_HEAD}threshold: 0.4\nforce_required: true\ndoubt_from: 0.1\nbias: -1.5\nweights:\n  \"word:päiväko\": 0.75\n  \"rule:{}\": 1.25\n",
+        b.rules[0].id
+    );
+    let b = Bundle::load(&default_with(&[(MODEL_FILE, &text)])).expect("loads");
+    let m = b.screening_model.expect("a model");
+    assert_eq!(
+        (m.threshold, m.force_required, m.doubt_from, m.bias),
+        (0.4, true, 0.1, -1.5)
+    );
+    assert_eq!(m.weights["word:päiväko"], 0.75);
+    assert_eq!(m.weights.len(), 2);
+}
+
+#[test]
+fn rejects_a_model_the_rules_have_outgrown_or_that_is_not_a_model() {
+    let model = |body: &str| format!("{MODEL_HEAD}{body}");
+    let e = errors(&[(
+        MODEL_FILE,
+        &model(
+            "threshold: 0.5\ndoubt_from: 0.2\nbias: 0\nweights:\n  \"rule:no.such.rule\": 1\n  \"concept:no_such\": 1\n  \"word:koulu\": 1\n",
+        ),
+    )]);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("model/screening.yaml")
+            && e[0].contains("2 feature(s)")
+            && e[0].contains("rule:no.such.rule")
+            && e[0].contains("retrain it with `eva train`"),
+        "{e:?}"
+    );
+    let e = errors(&[(
+        MODEL_FILE,
+        &model("threshold: 1.5\ndoubt_from: 0.2\nbias: 0\nweights:\n  \"colour:red\": 1\n"),
+    )]);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("threshold is 1.5; a probability lies between 0 and 1")),
+        "{e:?}"
+    );
+    assert!(
+        e.iter()
+            .any(|m| m.contains("`colour:red` is of no known kind")),
+        "{e:?}"
+    );
+    let e = errors(&[(
+        MODEL_FILE,
+        &model("threshold: 0.3\ndoubt_from: 0.4\nbias: 0\nweights: {}\n"),
+    )]);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("doubt_from (0.4) is above the threshold (0.3)")),
+        "{e:?}"
+    );
+    let e = errors(&[(MODEL_FILE, "threshold: 0.3\n")]);
+    assert!(
+        e.iter().any(|m| m.contains("model/screening.yaml")),
+        "{e:?}"
+    );
+}

@@ -8,6 +8,7 @@ mod analysis;
 mod evidence;
 mod goals;
 mod impacts;
+mod learned;
 mod questions;
 mod required;
 mod screening;
@@ -128,7 +129,7 @@ pub fn assess(
     let sets = analysed.concept_sets();
     let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
     let fired = screening::fire(&rules, &input, &analysed, deadline)?;
-    let mut screening = screening::screen(bundle, &input, &analysed, &fired)?;
+    let (mut screening, probability) = screening::screen(bundle, &input, &analysed, &fired)?;
     let exempt = screening.exemption.is_some();
     // an exempted item gets no impacts, special assessments or questions
     let mut impacts = if exempt {
@@ -139,7 +140,7 @@ pub fn assess(
     for (i, impact) in impacts.iter_mut().enumerate() {
         impact.id = format!("I{}", i + 1);
     }
-    screening.confidence = screening::confidence(&screening, &impacts);
+    screening.confidence = screening::confidence(&screening, &impacts, probability);
     let goals = goals::align(draft.plan, &impacts);
     let (required_assessments, mut open_questions) = if exempt {
         Default::default()
@@ -186,6 +187,42 @@ pub fn assess(
             period: draft.plan.period.clone(),
             national_baseline: draft.plan.is_national_baseline(),
         },
+    })
+}
+
+/// What the learned screening component reads of a draft: for training
+/// it, and for seeing what it weighs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScreeningFeatures {
+    /// The feature names, in order.
+    pub names: Vec<String>,
+    /// The rules' strongest screening signal.
+    pub rules_signal: Option<crate::domain::Verdict>,
+    /// Whether a strict exemption decides the item: the model is then not
+    /// asked.
+    pub strict_exemption: bool,
+}
+
+/// The features of a valid draft, with the rules in force on its
+/// decision date (or on `now`'s).
+pub fn screening_features(
+    bundle: &Bundle,
+    draft: &ValidDraft<'_>,
+    now: time::OffsetDateTime,
+) -> Result<ScreeningFeatures, AssessError> {
+    let deadline = Deadline::none();
+    let date = draft.decision_date.unwrap_or(now.date());
+    let rules: Vec<&Rule> = bundle.rules.iter().filter(|r| r.in_force(date)).collect();
+    let analysed = Analysed::of(bundle, draft.language, Subject::draft(draft), &deadline)?;
+    let sets = analysed.concept_sets();
+    let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
+    let fired = screening::fire(&rules, &input, &analysed, &deadline)?;
+    let (features, rules_signal, strict_exemption) =
+        screening::features(bundle, &input, &analysed, &fired)?;
+    Ok(ScreeningFeatures {
+        names: features.names().map(str::to_string).collect(),
+        rules_signal,
+        strict_exemption,
     })
 }
 

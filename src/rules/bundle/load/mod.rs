@@ -1,11 +1,13 @@
 //! Reading a bundle's files into a [`Bundle`], one step per file kind, each
 //! returning a typed part: `meta` (bundle.yaml), `taxonomy`, `lexicon`,
-//! `questions`, `rules`, `screening`, `municipalities`, `plans` and
-//! `templates`. Every problem is collected with its file, line and kind
+//! `questions`, `rules`, `screening`, `model` (the learned screening
+//! component), `municipalities`, `plans` and `templates`. Every problem is collected with its file, line and kind
 //! before loading fails, so an administrator sees them all at once.
 
 mod lexicon;
 mod meta;
+mod model;
+pub use model::FILE as MODEL_FILE;
 mod municipalities;
 mod plans;
 mod questions;
@@ -97,6 +99,12 @@ impl Loader {
         };
         let rules = self.rules(files.under("rules/"), &known, &schemas);
         let (exemptions, doubt) = self.screening(files.get("screening.yaml"), &known, &schemas);
+        let screening_model = self.screening_model(
+            files.get(MODEL_FILE),
+            &known,
+            &rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
+            &exemptions.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        );
         let register = self.municipalities(files.get("municipalities.yaml"));
         let plans = self.plans(files.under("plans/"), &known, &register.municipalities);
         let templates = self.templates(&files);
@@ -129,6 +137,7 @@ impl Loader {
             rules,
             exemptions,
             doubt,
+            screening_model,
             questions,
             municipalities: register.municipalities,
             register_year: register.year,
