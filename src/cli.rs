@@ -500,8 +500,8 @@ fn write_train_report(
     writeln!(out, "wrote {}", path.display())?;
     writeln!(
         out,
-        "trained on {} tune items ({} needing an assessment; {} decided by a strict exemption left out), {} features weighed",
-        r.items, r.needing_assessment, r.strictly_exempt, r.features
+        "trained on {} tune items ({} needing an assessment; {} an exemption decides left out), {} features weighed",
+        r.items, r.needing_assessment, r.exempt, r.features
     )?;
     writeln!(
         out,
@@ -517,7 +517,7 @@ fn write_train_report(
     )?;
     writeln!(
         out,
-        "cross-validated on the tune items the model is asked about:"
+        "cross-validated on every tune item (those an exemption decides as the rules decide them):"
     )?;
     writeln!(
         out,

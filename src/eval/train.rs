@@ -24,7 +24,7 @@ const MIN_ITEMS: usize = 2;
 /// Folds of the cross-validation.
 const FOLDS: u64 = 5;
 /// The L2 strengths tried.
-const L2: [f64; 5] = [0.1, 0.3, 1.0, 3.0, 10.0];
+const L2: [f64; 7] = [0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0];
 /// Thresholds tried, in hundredths.
 const THRESHOLDS: std::ops::RangeInclusive<u32> = 20..=80;
 /// The share of the misses doubt should mark, and the most of the right
@@ -53,12 +53,12 @@ pub struct TrainSet<'a> {
     reason = "the names say what each is; a comment would only repeat them"
 )]
 pub struct TrainReport {
-    /// Items trained on (tune labels no strict exemption decides), and how
-    /// many of them need an assessment.
+    /// Items trained on (tune labels no exemption decides), and how many of
+    /// them need an assessment.
     pub items: usize,
     pub needing_assessment: usize,
-    /// Items a strict exemption decides, left out.
-    pub strictly_exempt: usize,
+    /// Items an exemption decides, left out.
+    pub exempt: usize,
     /// Features the model weighs.
     pub features: usize,
     pub l2: f64,
@@ -89,19 +89,30 @@ pub struct FoldFigures {
 
 /// A labelled item as the trainer sees it.
 struct Item {
-    features: Vec<usize>,
+    /// Feature index and value.
+    features: Vec<(usize, f64)>,
     needed: bool,
     fold: u64,
     set: usize,
     rules_required: bool,
+    /// The bundle's doubt condition holds: a NOT_NEEDED verdict is
+    /// uncertain whatever the probability.
+    doubt: bool,
+    /// A strict exemption decides it: NOT_NEEDED, never uncertain, and not
+    /// learned from, but counted in every figure.
+    strict: bool,
+    /// An ordinary exemption holds: the rules decide (NOT_NEEDED unless one
+    /// requires an assessment), never uncertain, not learned from.
+    exempt: bool,
 }
 
 /// Trains the model on the tune labels of `sets`; returns the model file's
 /// text and the report.
 pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainReport), EvalError> {
     let now = time::OffsetDateTime::now_utc();
-    let mut raw: Vec<(Vec<String>, bool, u64, usize, bool)> = Vec::new();
-    let mut strictly_exempt = 0;
+    // each item with its features by name, until the vocabulary is known
+    let mut named: Vec<(Vec<(String, f64)>, Item)> = Vec::new();
+    let mut exempt = 0;
     for (set_index, set) in sets.iter().enumerate() {
         for label in set.labels.iter().filter(|l| l.split == Split::Tune) {
             let doc = set.corpus.get(&label.id).ok_or_else(|| EvalError::Labels {
@@ -119,10 +130,7 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
                 .map_err(|v| fail(v.to_string()))?;
             let f = crate::rules::screening_features(bundle, &valid, now)
                 .map_err(|e| fail(e.to_string()))?;
-            if f.strict_exemption {
-                strictly_exempt += 1;
-                continue;
-            }
+            exempt += usize::from(f.strict_exemption || f.ordinary_exemption);
             let meeting = format!(
                 "{}|{}",
                 doc.organization.as_deref().unwrap_or(""),
@@ -131,19 +139,27 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
             let hash = blake3::hash(meeting.as_bytes());
             let mut first = [0u8; 8];
             first.copy_from_slice(&hash.as_bytes()[..8]);
-            raw.push((
-                f.names,
-                label.screening != Verdict::NotNeeded,
-                u64::from_le_bytes(first) % FOLDS,
-                set_index,
-                f.rules_signal == Some(Verdict::Required),
-            ));
+            let item = Item {
+                features: Vec::new(),
+                needed: label.screening != Verdict::NotNeeded,
+                fold: u64::from_le_bytes(first) % FOLDS,
+                set: set_index,
+                rules_required: f.rules_signal == Some(Verdict::Required),
+                doubt: f.doubt,
+                strict: f.strict_exemption,
+                exempt: f.ordinary_exemption,
+            };
+            named.push((f.features, item));
         }
     }
-    // the vocabulary: features of at least MIN_ITEMS items, in name order
+    // the vocabulary: features of at least MIN_ITEMS items the model is
+    // asked about, in name order
     let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
-    for (names, ..) in &raw {
-        for n in names {
+    for (features, item) in &named {
+        if item.strict || item.exempt {
+            continue;
+        }
+        for (n, _) in features {
             *counts.entry(n).or_default() += 1;
         }
     }
@@ -157,20 +173,18 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
         .enumerate()
         .map(|(i, n)| (*n, i))
         .collect();
-    let items: Vec<Item> = raw
+    let items: Vec<Item> = named
         .iter()
-        .map(|(names, needed, fold, set, required)| Item {
-            features: names
+        .map(|(features, item)| Item {
+            features: features
                 .iter()
-                .filter_map(|n| index.get(n.as_str()).copied())
+                .filter_map(|(n, v)| index.get(n.as_str()).map(|i| (*i, *v)))
                 .collect(),
-            needed: *needed,
-            fold: *fold,
-            set: *set,
-            rules_required: *required,
+            ..*item
         })
         .collect();
-    if items.iter().all(|i| i.needed) || items.iter().all(|i| !i.needed) {
+    let asked = || items.iter().filter(|i| !i.strict && !i.exempt);
+    if asked().all(|i| i.needed) || asked().all(|i| !i.needed) {
         return Err(EvalError::Labels {
             path: sets.iter().map(|s| s.labels_path.as_str()).collect::<Vec<_>>().join(", "),
             message: "the tune labels need items of both kinds, needing an assessment and not, to learn from".into(),
@@ -182,7 +196,7 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
     for l2 in L2 {
         let mut p = vec![0.0; items.len()];
         for fold in 0..FOLDS {
-            let train: Vec<&Item> = items.iter().filter(|i| i.fold != fold).collect();
+            let train: Vec<&Item> = asked().filter(|i| i.fold != fold).collect();
             let weights = fit(&train, vocabulary.len(), l2)?;
             for (k, item) in items.iter().enumerate().filter(|(_, i)| i.fold == fold) {
                 p[k] = probability(&weights, &item.features);
@@ -210,14 +224,14 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
     // the report
     let mut p = vec![0.0; items.len()];
     for fold in 0..FOLDS {
-        let train: Vec<&Item> = items.iter().filter(|i| i.fold != fold).collect();
+        let train: Vec<&Item> = asked().filter(|i| i.fold != fold).collect();
         let weights = fit(&train, vocabulary.len(), choice.l2)?;
         for (k, item) in items.iter().enumerate().filter(|(_, i)| i.fold == fold) {
             p[k] = probability(&weights, &item.features);
         }
     }
     let doubt_from = choice.doubt_from(&items, &p);
-    let all: Vec<&Item> = items.iter().collect();
+    let all: Vec<&Item> = asked().collect();
     let weights = fit(&all, vocabulary.len(), choice.l2)?;
 
     let cross_validated = sets
@@ -226,9 +240,9 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
         .map(|(s, set)| choice.figures(&items, &p, s, doubt_from, &set.labels_path))
         .collect();
     let report = TrainReport {
-        items: items.len(),
-        needing_assessment: items.iter().filter(|i| i.needed).count(),
-        strictly_exempt,
+        items: asked().count(),
+        needing_assessment: asked().filter(|i| i.needed).count(),
+        exempt,
         features: 0,
         l2: choice.l2,
         threshold: choice.threshold,
@@ -248,12 +262,18 @@ struct Choice {
 }
 
 impl Choice {
+    /// The verdict `screen` gives: NOT_NEEDED where a strict exemption
+    /// holds, the rules' where an ordinary one does, else the model's.
     fn needed(&self, item: &Item, p: f64) -> bool {
-        p >= self.threshold || (self.force_required && item.rules_required)
+        match (item.strict, item.exempt) {
+            (true, _) => false,
+            (false, true) => item.rules_required,
+            (false, false) => p >= self.threshold || (self.force_required && item.rules_required),
+        }
     }
 
-    /// The mean over the labels files of the F1 of "needs an assessment":
-    /// each corpus counts alike, however many items it has, so that one
+    /// The mean over the labels files of the F1 of "needs an assessment",
+    /// items a strict exemption decides included: each corpus counts alike, however many items it has, so that one
     /// is not bought with the other.
     fn score(&self, items: &[Item], p: &[f64], sets: usize) -> f64 {
         let mut f1 = 0.0;
@@ -275,16 +295,27 @@ impl Choice {
     }
 
     /// The highest probability from which a NOT_NEEDED verdict is marked
-    /// uncertain that still marks [`DOUBT_MISSES`] of the misses, unless
-    /// that marks more than [`DOUBT_RIGHT`] of the right verdicts: then
-    /// the lowest that does not.
+    /// uncertain (besides those the doubt condition marks) that still
+    /// marks [`DOUBT_MISSES`] of the misses, unless that marks more than
+    /// [`DOUBT_RIGHT`] of the right verdicts: then the lowest that does
+    /// not.
     fn doubt_from(&self, items: &[Item], p: &[f64]) -> f64 {
         let (mut misses, mut right) = (Vec::new(), Vec::new());
         for (item, p) in items.iter().zip(p) {
-            match (item.needed, self.needed(item, *p)) {
-                (true, false) => misses.push(*p),
-                (false, false) => right.push(*p),
-                _ => {}
+            if self.needed(item, *p) {
+                continue;
+            }
+            // a verdict the condition marks is marked from any
+            // probability, one a strict exemption gives never
+            let mark = match (item.strict || item.exempt, item.doubt) {
+                (true, _) => f64::NEG_INFINITY,
+                (false, true) => f64::INFINITY,
+                (false, false) => *p,
+            };
+            if item.needed {
+                misses.push(mark);
+            } else {
+                right.push(mark);
             }
         }
         let share = |ps: &[f64], from: f64| {
@@ -317,7 +348,7 @@ impl Choice {
         let (mut misses, mut misses_marked, mut right_nn, mut right_marked) = (0, 0, 0, 0);
         for (item, p) in items.iter().zip(p).filter(|(i, _)| i.set == set) {
             let says = self.needed(item, *p);
-            let marked = !says && *p >= doubt_from;
+            let marked = !says && !item.strict && !item.exempt && (*p >= doubt_from || item.doubt);
             n += 1;
             needed += usize::from(item.needed);
             screened += usize::from(says);
@@ -347,12 +378,16 @@ impl Choice {
 }
 
 /// The probability the weights (bias first) give an item.
-fn probability(weights: &[f64], features: &[usize]) -> f64 {
+fn probability(weights: &[f64], features: &[(usize, f64)]) -> f64 {
     sigmoid(logit(weights, features))
 }
 
-fn logit(weights: &[f64], features: &[usize]) -> f64 {
-    weights[0] + features.iter().map(|f| weights[f + 1]).sum::<f64>()
+fn logit(weights: &[f64], features: &[(usize, f64)]) -> f64 {
+    weights[0]
+        + features
+            .iter()
+            .map(|(f, v)| weights[f + 1] * v)
+            .sum::<f64>()
 }
 
 fn sigmoid(z: f64) -> f64 {
@@ -413,8 +448,8 @@ impl Gradient for Problem<'_> {
             let err =
                 self.weight(i) * (probability(w, &i.features) - f64::from(u8::from(i.needed)));
             g[0] += err;
-            for f in &i.features {
-                g[f + 1] += err;
+            for (f, v) in &i.features {
+                g[f + 1] += err * v;
             }
         }
         Ok(g)
@@ -473,7 +508,7 @@ fn model_file(
          # rather than edit it. A logistic model over the features the engine\n\
          # reads of a draft (see README.md, Learned screening): a draft needs an\n\
          # assessment when the probability from `bias` plus the weights of its\n\
-         # features reaches `threshold`."
+         # features, each times its value, reaches `threshold`."
     );
     let _ = writeln!(out, "trained:");
     let _ = writeln!(out, "  labels:");
@@ -514,11 +549,14 @@ mod tests {
 
     fn item(features: &[usize], needed: bool) -> Item {
         Item {
-            features: features.to_vec(),
+            features: features.iter().map(|f| (*f, 1.0)).collect(),
             needed,
             fold: 0,
             set: 0,
             rules_required: false,
+            doubt: false,
+            strict: false,
+            exempt: false,
         }
     }
 

@@ -1,13 +1,14 @@
-//! Honest doubt, through the gRPC server: a NOT_NEEDED verdict no rule gave
-//! on a text that still names services is marked uncertain with a question
-//! for the preparer; verdicts carry a confidence; goal verdicts say which
+//! Honest doubt, through the gRPC server: a NOT_NEEDED verdict the learned
+//! model came near its threshold on, or (rules alone) one no rule gave on a
+//! text that still names services, is marked uncertain with a question for
+//! the preparer; verdicts carry a confidence; goal verdicts say which
 //! impacts they follow from; evidence terms are listed once.
 
 use eva::api::pb;
 use eva::api::pb::assessment_service_client::AssessmentServiceClient;
 use tonic::transport::Channel;
 
-use crate::helpers::{TestServer, fixture, one_section_draft, request};
+use crate::helpers::{TestServer, fixture, one_section_draft, request, rules_only_core};
 
 async fn assess(
     client: &mut AssessmentServiceClient<Channel>,
@@ -23,9 +24,92 @@ fn questions(a: &pb::Assessment) -> Vec<&str> {
     a.open_questions.iter().map(|q| q.id.as_str()).collect()
 }
 
+/// The percentage the model's reason states.
+fn stated_pct(reason: &pb::ScreeningReason) -> f64 {
+    let text = &reason.text.as_ref().expect("text").en;
+    let open = text.find('(').expect("a probability") + 1;
+    let pct = &text[open..text[open..].find(' ').expect("a space") + open];
+    pct.parse().expect("a number")
+}
+
+#[tokio::test]
+async fn the_learned_models_routine_verdict_near_its_threshold_is_marked_uncertain() {
+    let server = TestServer::start().await;
+    let mut client = AssessmentServiceClient::new(server.channel().await);
+
+    // routine upkeep of a school building: the model finds it routine, but
+    // not by far
+    let r = assess(
+        &mut client,
+        one_section_draft(
+            "Koulun ilmanvaihtokoneen uusiminen",
+            "Lautakunta hyväksyy koulun ilmanvaihtokoneen uusimisen.",
+        ),
+    )
+    .await;
+    let a = r.assessment.as_ref().expect("assessment");
+    let s = a.screening.as_ref().expect("screening");
+    assert_eq!(s.verdict, pb::ScreeningVerdict::NotNeeded as i32);
+    let model = &s.reasons[0];
+    assert_eq!(model.rule_id, "screening_model");
+    assert_eq!(model.signal, pb::ScreeningVerdict::NotNeeded as i32);
+    assert!(s.uncertain && s.exemption.is_none());
+    // as firm as the model's probability of the verdict it gave
+    assert!((s.confidence - (1.0 - stated_pct(model) / 100.0)).abs() < 1e-9);
+    assert!(
+        questions(a).contains(&"screening_uncertain"),
+        "{:?}",
+        questions(a)
+    );
+    assert!(
+        r.renderings[0]
+            .content
+            .contains("Epävarma: seulonta ei tunnistanut"),
+        "{}",
+        r.renderings[0].content
+    );
+
+    // far from the threshold: routine, firm, and no question
+    let r = assess(
+        &mut client,
+        one_section_draft(
+            "Arkistonmuodostussuunnitelman päivittäminen",
+            "Lautakunta hyväksyy arkistonmuodostussuunnitelman päivityksen.",
+        ),
+    )
+    .await;
+    let a = r.assessment.as_ref().expect("assessment");
+    let s = a.screening.as_ref().expect("screening");
+    assert_eq!(s.verdict, pb::ScreeningVerdict::NotNeeded as i32);
+    assert!(!s.uncertain);
+    assert!(s.confidence >= 0.85, "{}", s.confidence);
+    assert!(!questions(a).contains(&"screening_uncertain"));
+
+    // a school closure: the model and the rules agree on an assessment;
+    // the confidence is the model's probability
+    let r = assess(&mut client, fixture("school_closure.json")).await;
+    let s = r
+        .assessment
+        .as_ref()
+        .and_then(|a| a.screening.as_ref())
+        .expect("screening");
+    assert_eq!(s.verdict, pb::ScreeningVerdict::Required as i32);
+    assert_eq!(s.reasons[0].rule_id, "screening_model");
+    assert_eq!(
+        s.reasons[0].signal,
+        pb::ScreeningVerdict::Recommended as i32
+    );
+    assert!((s.confidence - stated_pct(&s.reasons[0]) / 100.0).abs() < 1e-9);
+    assert!(
+        s.reasons[1..]
+            .iter()
+            .any(|r| r.signal == pb::ScreeningVerdict::Required as i32)
+    );
+}
+
 #[tokio::test]
 async fn a_routine_verdict_on_a_text_that_names_services_is_marked_uncertain() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_core(rules_only_core(), Default::default()).await;
     let mut client = AssessmentServiceClient::new(server.channel().await);
 
     // no rule knows a music school's rules of order, but the text names a
@@ -52,7 +136,7 @@ async fn a_routine_verdict_on_a_text_that_names_services_is_marked_uncertain() {
     assert!(
         r.renderings[0]
             .content
-            .contains("Epävarma: mikään sääntö ei tunnistanut"),
+            .contains("Epävarma: seulonta ei tunnistanut"),
         "{}",
         r.renderings[0].content
     );
@@ -86,7 +170,7 @@ async fn a_routine_verdict_on_a_text_that_names_services_is_marked_uncertain() {
 
 #[tokio::test]
 async fn a_verdict_from_rules_is_as_firm_as_the_impacts_behind_it() {
-    let server = TestServer::start().await;
+    let server = TestServer::start_core(rules_only_core(), Default::default()).await;
     let mut client = AssessmentServiceClient::new(server.channel().await);
     let r = assess(&mut client, fixture("school_closure.json")).await;
     let a = r.assessment.as_ref().expect("assessment");

@@ -168,3 +168,66 @@ fn evidence_points_into_the_draft_and_a_moved_excerpt_does_not() {
     e.place = eva::domain::Place::Section(99);
     assert!(!e.points_into(&draft));
 }
+
+/// The bundle's learned screening component is what `eva train` makes of
+/// the labels: trained again from the tune labels of both corpora, as a
+/// process, it is the same file byte for byte. A model edited by hand, or
+/// one left behind when the rules, the lexicon or the labels changed,
+/// fails here; `eva train` mends it.
+#[test]
+fn the_bundles_model_is_what_training_on_the_labels_writes() {
+    if corpus().is_none() || lapua_corpus().is_none() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let out_path = dir.path().join("screening.yaml");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eva"))
+        .current_dir(root())
+        .args(["train", "--rules", "rules", "--out"])
+        .arg(&out_path)
+        .output()
+        .expect("runs");
+    crate::helpers::succeeded(&out);
+    let trained = std::fs::read_to_string(&out_path).expect("written");
+    let bundled = std::fs::read_to_string(root().join("rules/model/screening.yaml"))
+        .expect("the default bundle has a model");
+    assert!(
+        trained == bundled,
+        "rules/model/screening.yaml is not what `eva train` writes from the labels; run `cargo run --release -- train` and commit the result"
+    );
+}
+
+/// The Lapua/Mikkeli held-out split keeps what the learned screening
+/// component reached (docs/evaluation.md): the needed / not accuracy and
+/// precision targets hold; the share of the items needing an assessment
+/// screened so (0.69), the REQUIRED items screened NOT_NEEDED (6), the
+/// share of misses marked uncertain (0.67) and of right verdicts marked
+/// (0.151) are what was reached, short of their targets (0.85, 0, 0.70,
+/// 0.15).
+#[test]
+fn the_lapua_held_out_screening_keeps_what_it_reached() {
+    let Some(corpus) = lapua_corpus() else {
+        return;
+    };
+    let c = core();
+    let labels =
+        read_labels(&root().join("tests/eval/lapua-labels.yaml"), &c.bundle).expect("Lapua labels");
+    let test = evaluate(&c.bundle, &labels, &corpus, Split::Test).expect("evaluates");
+    let s = &test.screening;
+    println!(
+        "Lapua held out: needed / not {:.3}, recall {:.3}, precision {:.3}, REQUIRED → NOT_NEEDED {}, doubt {:.2} / {:.2}",
+        s.needed_accuracy(),
+        s.needed_recall(),
+        s.needed_precision(),
+        s.required_as_not_needed(),
+        test.doubt.misses_marked(),
+        test.doubt.correct_marked()
+    );
+    assert!(s.needed_accuracy() >= TARGETS.needed_accuracy);
+    assert!(s.needed_precision() >= TARGETS.needed_precision);
+    assert!(s.needed_recall() >= 0.69);
+    assert!(s.required_as_not_needed() <= 6);
+    assert!(test.doubt.misses_marked() >= 0.66);
+    // 45 of 298: just over the target of 0.15
+    assert!(test.doubt.correct_marked() <= 45.0 / 298.0);
+}

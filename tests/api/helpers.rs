@@ -26,6 +26,22 @@ pub fn core_with(limits: Limits) -> Service {
     Service::new(bundle, limits)
 }
 
+/// The default bundle without its learned screening component: the rules
+/// alone screen.
+pub fn rules_only_core() -> Service {
+    use eva::rules::BundleSource;
+    let files = DirSource::new(root().join("rules"))
+        .files()
+        .expect("default bundle readable")
+        .into_iter()
+        .filter(|(path, _)| path != eva::rules::bundle::MODEL_FILE)
+        .collect();
+    let bundle = Bundle::load(&eva::rules::MemorySource { files })
+        .expect("default bundle loads without its model");
+    assert!(bundle.screening_model.is_none());
+    Service::new(bundle, Limits::default())
+}
+
 /// Assesses a protobuf request in-process, as the gRPC service would
 /// without the transport.
 pub fn assess_in_process(service: &Service, request: pb::AssessRequest) -> pb::AssessResponse {

@@ -249,6 +249,8 @@ fn train_refuses_labels_of_one_kind_only() {
         .replace("screening: recommended", "screening: not_needed")
         .replace("determinants: [service_access]", "determinants: []");
     std::fs::write(dir.path().join("labels.yaml"), only_routine).expect("labels");
+    let model = dir.path().join("rules/model/screening.yaml");
+    let before = std::fs::read(&model).ok();
     let out = eva(dir.path())
         .args([
             "train",
@@ -263,5 +265,6 @@ fn train_refuses_labels_of_one_kind_only() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("need items of both kinds"), "{err}");
-    assert!(!dir.path().join("rules/model/screening.yaml").exists());
+    // the bundle's model, if it has one, is left as it was
+    assert_eq!(std::fs::read(&model).ok(), before);
 }

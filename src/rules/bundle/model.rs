@@ -263,11 +263,10 @@ impl Plan {
 
 /// The learned screening component: a logistic model over the features
 /// the engine reads of a draft (words, title words, concepts, rules that
-/// fired, exemptions, the rules' signal), written by `eva train` from
-/// labelled decisions. Rules still decide around it: a strict exemption
-/// makes an item NOT_NEEDED whatever the model says, and, where
-/// `force_required` is set, a rule that requires an assessment makes it
-/// REQUIRED.
+/// fired, the rules' signal), written by `eva train` from labelled
+/// decisions. Rules still decide around it: an exemption decides an item
+/// before the model is asked, and, where `force_required` is set, a rule
+/// that requires an assessment makes it REQUIRED whatever the model says.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScreeningModel {
     /// Weight of each feature the model knows; a feature it does not know

@@ -2,10 +2,15 @@
 //! features), and how the bundle's model weighs them. A feature is a name
 //! such as `word:päiväko` (a word of the text beginning so), `title:…` (a
 //! word of the title), `concept:…` (a concept of the lexicon found),
-//! `rule:…` (a rule that fired), `exemption:…` (an ordinary exemption that
-//! holds) or `signal:required` / `signal:recommended` (the strongest
-//! screening signal of the rules). Each text feature remembers where it was
+//! `rule:…` (a rule that fired) or `signal:required` /
+//! `signal:recommended` (the strongest screening signal of the rules). Each text feature remembers where it was
 //! first found, so that what moved the verdict can be shown as evidence.
+//!
+//! A feature's value does not grow with the length of the text: the words
+//! (`word:` and `title:` together) and the concepts each count as one
+//! whole, every feature of a kind worth one over the square root of how
+//! many of that kind the draft has; rules and signals are worth one each. A minute of ten pages and a draft of two paragraphs that say
+//! the same are weighed alike.
 
 use std::collections::BTreeMap;
 
@@ -34,17 +39,16 @@ pub(super) struct Spot {
 }
 
 /// What the learned component reads of a draft: each feature once, with
-/// where it was first found (none for rules, exemptions and signals).
+/// where it was first found (none for rules and signals).
 #[derive(Debug, Default)]
 pub(super) struct Features(BTreeMap<String, Option<Spot>>);
 
 impl Features {
-    /// The features of an analysed draft, the rules that fired on it, the
-    /// ordinary exemption that holds and the rules' strongest signal.
+    /// The features of an analysed draft, the rules that fired on it and
+    /// their strongest signal.
     pub(super) fn of(
         analysed: &Analysed<'_>,
         fired: &Fired<'_>,
-        exemption: Option<&str>,
         strongest: Option<Verdict>,
     ) -> Features {
         let mut map: BTreeMap<String, Option<Spot>> = BTreeMap::new();
@@ -74,9 +78,6 @@ impl Features {
         for (rule, _) in fired {
             note(format!("rule:{}", rule.id), None);
         }
-        if let Some(id) = exemption {
-            note(format!("exemption:{id}"), None);
-        }
         match strongest {
             Some(Verdict::Required) => note("signal:required".into(), None),
             Some(Verdict::Recommended) => note("signal:recommended".into(), None),
@@ -85,9 +86,35 @@ impl Features {
         Features(map)
     }
 
-    /// The feature names, in order.
-    pub(super) fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
+    /// Each feature with its value, in name order.
+    pub(super) fn values(&self) -> Vec<(&str, f64)> {
+        let mut counts = [0usize; 3];
+        for name in self.0.keys() {
+            counts[kind(name)] += 1;
+        }
+        let scale = counts.map(|n| if n == 0 { 0.0 } else { 1.0 / (n as f64).sqrt() });
+        self.0
+            .keys()
+            .map(|name| {
+                let k = kind(name);
+                (name.as_str(), if k == STRUCTURAL { 1.0 } else { scale[k] })
+            })
+            .collect()
+    }
+}
+
+/// The kinds that share a scale: words, concepts; and the rest.
+const WORDS: usize = 0;
+const CONCEPTS: usize = 1;
+const STRUCTURAL: usize = 2;
+
+fn kind(name: &str) -> usize {
+    if name.starts_with("word:") || name.starts_with("title:") {
+        WORDS
+    } else if name.starts_with("concept:") {
+        CONCEPTS
+    } else {
+        STRUCTURAL
     }
 }
 
@@ -132,8 +159,8 @@ fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
 pub(super) struct Judgement {
     /// Probability that the draft needs an assessment.
     pub(super) p: f64,
-    /// The features the model weighs, each with its weight, largest effect
-    /// first.
+    /// The features the model weighs, each with its effect (weight times
+    /// value), largest first.
     contributions: Vec<(String, f64, Option<Spot>)>,
 }
 
@@ -142,10 +169,10 @@ impl Judgement {
     pub(super) fn of(model: &ScreeningModel, features: &Features) -> Judgement {
         let mut logit = model.bias;
         let mut contributions = Vec::new();
-        for (name, spot) in &features.0 {
+        for (name, value) in features.values() {
             if let Some(&w) = model.weights.get(name) {
-                logit += w;
-                contributions.push((name.clone(), w, *spot));
+                logit += w * value;
+                contributions.push((name.to_string(), w * value, features.0[name]));
             }
         }
         contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
@@ -161,8 +188,8 @@ impl Judgement {
     }
 
     /// The words of the text that pushed the model most towards its
-    /// verdict, each once, as evidence; rules, exemptions and signals the
-    /// model weighed are named in the reason's text instead.
+    /// verdict, each once, as evidence; rules and signals the model
+    /// weighed are named in the reason's text instead.
     pub(super) fn evidence(
         &self,
         model: &ScreeningModel,
@@ -195,8 +222,8 @@ impl Judgement {
             .collect()
     }
 
-    /// The rules, exemption and signal the model weighed towards its
-    /// verdict, by name.
+    /// The rules and signal the model weighed towards its verdict, by
+    /// name.
     pub(super) fn structural(&self, model: &ScreeningModel) -> Vec<&str> {
         let towards = if self.needed(model) { 1.0 } else { -1.0 };
         self.contributions
@@ -229,6 +256,29 @@ mod tests {
                 ("niin", "niin"),
             ]
         );
+    }
+
+    #[test]
+    fn words_and_concepts_weigh_one_whole_each_and_rules_one_apiece() {
+        let mut f = Features::default();
+        for name in ["word:koulu", "word:lakkaut", "title:koulu", "word:oppilas"] {
+            f.0.insert(name.into(), None);
+        }
+        f.0.insert("concept:school".into(), None);
+        f.0.insert("rule:a".into(), None);
+        f.0.insert("signal:required".into(), None);
+        let v: BTreeMap<&str, f64> = f.values().into_iter().collect();
+        assert_eq!(v["word:koulu"], 0.5);
+        assert_eq!(v["title:koulu"], 0.5);
+        assert_eq!(v["concept:school"], 1.0);
+        assert_eq!(v["rule:a"], 1.0);
+        assert_eq!(v["signal:required"], 1.0);
+        let words: f64 = v
+            .iter()
+            .filter(|(k, _)| kind(k) == WORDS)
+            .map(|(_, x)| x * x)
+            .sum();
+        assert!((words - 1.0).abs() < 1e-12);
     }
 
     #[test]

@@ -129,7 +129,7 @@ pub fn assess(
     let sets = analysed.concept_sets();
     let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
     let fired = screening::fire(&rules, &input, &analysed, deadline)?;
-    let (mut screening, probability) = screening::screen(bundle, &input, &analysed, &fired)?;
+    let (mut screening, model_confidence) = screening::screen(bundle, &input, &analysed, &fired)?;
     let exempt = screening.exemption.is_some();
     // an exempted item gets no impacts, special assessments or questions
     let mut impacts = if exempt {
@@ -140,7 +140,7 @@ pub fn assess(
     for (i, impact) in impacts.iter_mut().enumerate() {
         impact.id = format!("I{}", i + 1);
     }
-    screening.confidence = screening::confidence(&screening, &impacts, probability);
+    screening.confidence = screening::confidence(&screening, &impacts, model_confidence);
     let goals = goals::align(draft.plan, &impacts);
     let (required_assessments, mut open_questions) = if exempt {
         Default::default()
@@ -194,13 +194,20 @@ pub fn assess(
 /// it, and for seeing what it weighs.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ScreeningFeatures {
-    /// The feature names, in order.
-    pub names: Vec<String>,
+    /// The features with their values, in name order.
+    pub features: Vec<(String, f64)>,
     /// The rules' strongest screening signal.
     pub rules_signal: Option<crate::domain::Verdict>,
     /// Whether a strict exemption decides the item: the model is then not
     /// asked.
     pub strict_exemption: bool,
+    /// Whether an ordinary exemption holds: a NOT_NEEDED verdict is then
+    /// never uncertain.
+    pub ordinary_exemption: bool,
+    /// Whether the bundle's doubt condition marks a NOT_NEEDED verdict of
+    /// the model uncertain: it holds, no rule gave a signal and no
+    /// exemption holds.
+    pub doubt: bool,
 }
 
 /// The features of a valid draft, with the rules in force on its
@@ -217,12 +224,18 @@ pub fn screening_features(
     let sets = analysed.concept_sets();
     let input = Input::new(&analysed.input(bundle, draft, &sets), bundle);
     let fired = screening::fire(&rules, &input, &analysed, &deadline)?;
-    let (features, rules_signal, strict_exemption) =
+    let (features, rules_signal, exemption, doubt) =
         screening::features(bundle, &input, &analysed, &fired)?;
     Ok(ScreeningFeatures {
-        names: features.names().map(str::to_string).collect(),
+        features: features
+            .values()
+            .into_iter()
+            .map(|(n, v)| (n.to_string(), v))
+            .collect(),
         rules_signal,
-        strict_exemption,
+        strict_exemption: exemption == Some(true),
+        ordinary_exemption: exemption == Some(false),
+        doubt,
     })
 }
 

@@ -73,36 +73,43 @@ fn rule_reasons(fired: &Fired<'_>) -> Vec<ScreeningReason> {
 }
 
 /// What the learned component reads of a draft: its features by name, the
-/// rules' strongest screening signal, and whether a strict exemption
-/// decides it (then the model is not asked).
+/// rules' strongest screening signal, whether an exemption holds and
+/// whether it is strict (then the model is not asked), and whether the
+/// bundle's doubt condition marks a NOT_NEEDED verdict of the model.
 pub(super) fn features(
     bundle: &Bundle,
     input: &Input,
     analysed: &Analysed<'_>,
     fired: &Fired<'_>,
-) -> Result<(Features, Option<Verdict>, bool), AssessError> {
+) -> Result<(Features, Option<Verdict>, Option<bool>, bool), AssessError> {
     let exemption = exemption(bundle, input, analysed)?;
     let strongest = rule_reasons(fired).first().map(|r| r.signal);
-    let ordinary = exemption.as_ref().filter(|(_, strict)| !strict);
-    let features = Features::of(
-        analysed,
-        fired,
-        ordinary.map(|(e, _)| e.id.as_str()),
+    let features = Features::of(analysed, fired, strongest);
+    // as `screen` marks a NOT_NEEDED verdict of the model uncertain: never
+    // where an exemption holds, by the doubt condition only where no rule
+    // gave a signal
+    let doubt = match &bundle.doubt {
+        Some(doubt) if exemption.is_none() && strongest.is_none() => input.holds(doubt, "doubt")?,
+        _ => false,
+    };
+    Ok((
+        features,
         strongest,
-    );
-    Ok((features, strongest, exemption.is_some_and(|(_, s)| s)))
+        exemption.as_ref().map(|(_, strict)| *strict),
+        doubt,
+    ))
 }
 
-/// The verdict. A strict exemption makes it NOT_NEEDED. With a learned
-/// model in the bundle, the model decides whether an assessment is needed
-/// (a rule's REQUIRED signal standing whatever it says where the model is
-/// so set), and the rules' strongest signal how strongly. Without one, the
-/// strongest signal of the rules that fired decides, unless an exemption
-/// applies; an ordinary exemption gives way to a rule that requires an
-/// assessment.
+/// The verdict. A strict exemption makes it NOT_NEEDED; an ordinary one
+/// too, unless a rule requires an assessment. Where no exemption holds, a
+/// learned model in the bundle decides whether an assessment is needed (a
+/// rule's REQUIRED signal standing whatever it says where the model is so
+/// set), and the rules' strongest signal how strongly; without one, the
+/// strongest signal of the rules that fired decides.
 ///
 /// The model's reason comes first, for it decides; then the rules'.
-/// Returns the screening and the model's probability, where it was asked.
+/// Returns the screening and, where the model gave the verdict, how firm
+/// the model is of it.
 pub(super) fn screen(
     bundle: &Bundle,
     input: &Input,
@@ -115,40 +122,51 @@ pub(super) fn screen(
     let mut reasons = rule_reasons(fired);
     let strongest = reasons.first().map(|r| r.signal);
     let mut probability = None;
+    let mut model_confidence = None;
     let verdict = match (&bundle.screening_model, strongest, &exemption) {
         (_, _, Some(_)) if strict => Verdict::NotNeeded,
-        (Some(model), _, _) => {
-            let features = Features::of(
-                analysed,
-                fired,
-                exemption.as_ref().map(|e| e.id.as_str()),
-                strongest,
-            );
+        (_, Some(Verdict::Required), Some(_)) => Verdict::Required,
+        (_, _, Some(_)) => Verdict::NotNeeded,
+        (Some(model), _, None) => {
+            let features = Features::of(analysed, fired, strongest);
             let judged = Judgement::of(model, &features);
             probability = Some(judged.p);
             reasons.insert(0, model_reason(model, &judged, analysed));
-            let forced = model.force_required && strongest == Some(Verdict::Required);
+            let needed = judged.needed(model);
+            // the model's verdict is as firm as its probability of it; a
+            // REQUIRED signal that stands against it, as the rules make it
+            if needed {
+                model_confidence = Some(judged.p);
+            } else if !(model.force_required && strongest == Some(Verdict::Required)) {
+                model_confidence = Some(1.0 - judged.p);
+            }
             match strongest {
-                Some(Verdict::Required) if forced || judged.needed(model) => Verdict::Required,
-                _ if judged.needed(model) => Verdict::Recommended,
+                Some(Verdict::Required) if model_confidence.is_none() || needed => {
+                    Verdict::Required
+                }
+                _ if needed => Verdict::Recommended,
                 _ => Verdict::NotNeeded,
             }
         }
-        (None, Some(Verdict::Required), _) => Verdict::Required,
-        (None, _, Some(_)) => Verdict::NotNeeded,
         (None, Some(v), None) => v,
         (None, None, None) => Verdict::NotNeeded,
     };
     // an ordinary exemption stands only where the verdict is NOT_NEEDED
     exemption = exemption.filter(|_| verdict == Verdict::NotNeeded);
     // NOT_NEEDED with no exemption behind it is in doubt where the model
-    // came near its threshold, or, without a model, where nothing fired on
-    // a text that still names what the bundle's doubt condition looks for
+    // came near its threshold, or where no rule gave a signal on a text
+    // that still names what the bundle's doubt condition looks for
+    let doubt = |input: &Input| match &bundle.doubt {
+        Some(doubt) => input.holds(doubt, "doubt"),
+        None => Ok(false),
+    };
     let uncertain = verdict == Verdict::NotNeeded
         && exemption.is_none()
-        && match (&bundle.screening_model, probability, &bundle.doubt) {
-            (Some(model), Some(p), _) => p >= model.doubt_from,
-            (None, _, Some(doubt)) if reasons.is_empty() => input.holds(doubt, "doubt")?,
+        && match (&bundle.screening_model, probability) {
+            (Some(model), Some(p)) => {
+                p >= model.doubt_from || (strongest.is_none() && doubt(input)?)
+            }
+            (None, _) => reasons.is_empty() && doubt(input)?,
             _ => false,
         };
     Ok((
@@ -159,7 +177,7 @@ pub(super) fn screen(
             confidence: 0.0,
             uncertain,
         },
-        probability,
+        model_confidence,
     ))
 }
 
@@ -232,8 +250,8 @@ const IN_DOUBT: f64 = 0.3;
 const RULES_ONLY: f64 = 0.6;
 
 /// How firmly the verdict stands: an exemption is firm; a verdict the
-/// learned model gave stands as firmly as its probability is far from
-/// even; a verdict from rules stands as firmly as the firmest impact of
+/// learned model gave stands as firmly as the model's probability of it
+/// (`model`); a verdict from rules stands as firmly as the firmest impact of
 /// the rules that gave its signal; a NOT_NEEDED verdict no rule gave is
 /// firm only without doubt.
 pub(super) fn confidence(screening: &Screening, impacts: &[Impact], model: Option<f64>) -> f64 {
@@ -241,16 +259,7 @@ pub(super) fn confidence(screening: &Screening, impacts: &[Impact], model: Optio
         return EXEMPTED;
     }
     if let Some(p) = model {
-        let p = if screening.verdict == Verdict::NotNeeded {
-            1.0 - p
-        } else {
-            p
-        };
-        // a REQUIRED signal that stands against the model is as firm as
-        // the rules make it
-        if p >= 0.5 {
-            return (p * 100.0).round() / 100.0;
-        }
+        return (p * 100.0).round() / 100.0;
     }
     let Some(signal) = screening
         .reasons

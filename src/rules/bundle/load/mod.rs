@@ -103,7 +103,6 @@ impl Loader {
             files.get(MODEL_FILE),
             &known,
             &rules.iter().map(|r| r.id.as_str()).collect::<Vec<_>>(),
-            &exemptions.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
         );
         let register = self.municipalities(files.get("municipalities.yaml"));
         let plans = self.plans(files.under("plans/"), &known, &register.municipalities);

@@ -10,25 +10,23 @@ use crate::rules::bundle::format::{ModelFile, line_of};
 pub const FILE: &str = "model/screening.yaml";
 
 /// Feature kinds and whether the rest of the name is an id the bundle
-/// must define: a concept, a rule or an exemption.
-const KINDS: [(&str, Option<&str>); 6] = [
+/// must define: a concept or a rule.
+const KINDS: [(&str, Option<&str>); 5] = [
     ("word:", None),
     ("title:", None),
     ("concept:", Some("concept")),
     ("rule:", Some("rule")),
-    ("exemption:", Some("exemption")),
     ("signal:", None),
 ];
 
 impl Loader {
-    /// Reads the model; `rules` and `exemptions` are the ids the bundle
-    /// defines, which the model's features may name.
+    /// Reads the model; `rules` are the rule ids the bundle defines, which
+    /// the model's features may name.
     pub(super) fn screening_model(
         &mut self,
         text: Option<&str>,
         known: &Known,
         rules: &[&str],
-        exemptions: &[&str],
     ) -> Option<ScreeningModel> {
         let m = self.parse::<ModelFile>(FILE, text?)?;
         let mut ok = true;
@@ -64,7 +62,7 @@ impl Loader {
                     FILE,
                     0,
                     format!(
-                        "feature `{name}` is of no known kind; a feature begins with word:, title:, concept:, rule:, exemption: or signal:"
+                        "feature `{name}` is of no known kind; a feature begins with word:, title:, concept:, rule: or signal:"
                     ),
                 );
                 ok = false;
@@ -73,8 +71,7 @@ impl Loader {
             let id = &name[prefix.len()..];
             let defined = match *must_exist {
                 Some("concept") => known.names.contains(id),
-                Some("rule") => rules.contains(&id),
-                Some(_) => exemptions.contains(&id),
+                Some(_) => rules.contains(&id),
                 None => true,
             };
             if !defined {
@@ -97,7 +94,7 @@ impl Loader {
                 FILE,
                 0,
                 format!(
-                    "{} feature(s) name concepts, rules or exemptions the bundle does not define ({}{}); the rules changed since the model was trained: retrain it with `eva train`",
+                    "{} feature(s) name concepts or rules the bundle does not define ({}{}); the rules changed since the model was trained: retrain it with `eva train`",
                     unknown.len(),
                     shown.join(", "),
                     if unknown.len() > shown.len() { ", …" } else { "" }
