@@ -242,13 +242,21 @@ pub fn check_rules(dir: &Path) -> i32 {
     match Bundle::load(&DirSource::new(dir)) {
         Ok(b) => {
             println!(
-                "ok: bundle `{}` version {}: {} rules, {} concepts, {} exemptions, {} municipalities ({}), \
+                "ok: bundle `{}` version {}: {} rules, {} concepts, {} exemptions, {}, {} municipalities ({}), \
                  {} with a plan of their own ({}), the others assessed against `{}`; digest {}",
                 b.id,
                 b.version,
                 b.rules.len(),
                 b.concepts.len(),
                 b.exemptions.len(),
+                match &b.screening_model {
+                    Some(m) => format!(
+                        "a learned screening model of {} features (threshold {})",
+                        m.weights.len(),
+                        m.threshold
+                    ),
+                    None => "no learned screening model (the rules alone screen)".to_string(),
+                },
                 b.municipalities.len(),
                 b.register_year,
                 b.plans.len(),

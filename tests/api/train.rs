@@ -173,6 +173,8 @@ fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
         .output()
         .expect("runs");
     succeeded(&check);
+    let said = String::from_utf8_lossy(&check.stdout);
+    assert!(said.contains("a learned screening model of "), "{said}");
 
     let draft = dir.path().join("draft.yaml");
     std::fs::write(

@@ -271,7 +271,7 @@ impl Plan {
 pub struct ScreeningModel {
     /// Weight of each feature the model knows; a feature it does not know
     /// weighs nothing.
-    pub weights: std::collections::HashMap<String, f64>,
+    pub weights: foldhash::HashMap<String, f64>,
     /// Log-odds of a draft with no known feature.
     pub bias: f64,
     /// Probability from which an assessment is needed.

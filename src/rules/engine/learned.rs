@@ -12,8 +12,6 @@
 //! many of that kind the draft has; rules and signals are worth one each. A minute of ten pages and a draft of two paragraphs that say
 //! the same are weighed alike.
 
-use std::collections::BTreeMap;
-
 use super::analysis::Analysed;
 use super::screening::Fired;
 use crate::domain::{Evidence, Place, Verdict};
@@ -41,7 +39,7 @@ pub(super) struct Spot {
 /// What the learned component reads of a draft: each feature once, with
 /// where it was first found (none for rules and signals).
 #[derive(Debug, Default)]
-pub(super) struct Features(BTreeMap<String, Option<Spot>>);
+pub(super) struct Features(foldhash::HashMap<String, Option<Spot>>);
 
 impl Features {
     /// The features of an analysed draft, the rules that fired on it and
@@ -51,20 +49,29 @@ impl Features {
         fired: &Fired<'_>,
         strongest: Option<Verdict>,
     ) -> Features {
-        let mut map: BTreeMap<String, Option<Spot>> = BTreeMap::new();
-        let mut note = |name: String, spot: Option<Spot>| {
-            map.entry(name).or_insert(spot);
+        let mut map: foldhash::HashMap<String, Option<Spot>> = Default::default();
+        // names are built in one buffer and copied only when new: a long
+        // text repeats most of its words
+        let mut name = String::new();
+        let mut note = |name: &str, spot: Option<Spot>| {
+            if !map.contains_key(name) {
+                map.insert(name.to_string(), spot);
+            }
         };
         let texts = std::iter::once((-1, analysed.subject.title)).chain(
             (0..analysed.subject.sections.len()).map(|i| (i as i32, analysed.text(i as i32))),
         );
         for (index, text) in texts {
-            for (start, end, prefix) in words(text) {
+            for (start, end) in word_spans(text) {
                 let spot = Some(Spot { index, start, end });
+                name.clear();
+                name.push_str("word:");
+                push_prefix(&mut name, &text[start..end]);
+                note(&name, spot);
                 if index < 0 {
-                    note(format!("title:{prefix}"), spot);
+                    name.replace_range(.."word:".len(), "title:");
+                    note(&name, spot);
                 }
-                note(format!("word:{prefix}"), spot);
             }
         }
         for f in &analysed.found {
@@ -73,33 +80,46 @@ impl Features {
                 start: f.start,
                 end: f.end,
             };
-            note(format!("concept:{}", f.concept), Some(spot));
+            name.clear();
+            name.push_str("concept:");
+            name.push_str(&f.concept);
+            note(&name, Some(spot));
         }
         for (rule, _) in fired {
-            note(format!("rule:{}", rule.id), None);
+            name.clear();
+            name.push_str("rule:");
+            name.push_str(&rule.id);
+            note(&name, None);
         }
         match strongest {
-            Some(Verdict::Required) => note("signal:required".into(), None),
-            Some(Verdict::Recommended) => note("signal:recommended".into(), None),
+            Some(Verdict::Required) => note("signal:required", None),
+            Some(Verdict::Recommended) => note("signal:recommended", None),
             _ => {}
         }
         Features(map)
     }
 
-    /// Each feature with its value, in name order.
-    pub(super) fn values(&self) -> Vec<(&str, f64)> {
+    /// The value of a feature of each kind.
+    fn scales(&self) -> [f64; 3] {
         let mut counts = [0usize; 3];
         for name in self.0.keys() {
             counts[kind(name)] += 1;
         }
-        let scale = counts.map(|n| if n == 0 { 0.0 } else { 1.0 / (n as f64).sqrt() });
-        self.0
+        let mut scale = counts.map(|n| if n == 0 { 0.0 } else { 1.0 / (n as f64).sqrt() });
+        scale[STRUCTURAL] = 1.0;
+        scale
+    }
+
+    /// Each feature with its value, in name order.
+    pub(super) fn values(&self) -> Vec<(&str, f64)> {
+        let scale = self.scales();
+        let mut values: Vec<(&str, f64)> = self
+            .0
             .keys()
-            .map(|name| {
-                let k = kind(name);
-                (name.as_str(), if k == STRUCTURAL { 1.0 } else { scale[k] })
-            })
-            .collect()
+            .map(|name| (name.as_str(), scale[kind(name)]))
+            .collect();
+        values.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        values
     }
 }
 
@@ -118,40 +138,56 @@ fn kind(name: &str) -> usize {
     }
 }
 
-/// The words of `text` as (start, end, prefix): runs of letters of at
-/// least [`MIN_WORD`], lower-cased, cut to [`WORD_PREFIX`] letters; the
-/// offsets are the whole word's.
-fn words(text: &str) -> impl Iterator<Item = (usize, usize, String)> + '_ {
+/// The words of `text` as (start, end): runs of letters of at least
+/// [`MIN_WORD`].
+fn word_spans(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
     let mut chars = text.char_indices().peekable();
     std::iter::from_fn(move || {
         loop {
             // skip to a letter
-            let (start, _) = loop {
+            let start = loop {
                 let (i, c) = chars.next()?;
                 if c.is_alphabetic() {
-                    break (i, c);
+                    break i;
                 }
             };
             let mut end = text.len();
+            let mut letters = 1;
             while let Some(&(i, c)) = chars.peek() {
                 if !c.is_alphabetic() {
                     end = i;
                     break;
                 }
+                letters += 1;
                 chars.next();
             }
-            let word = &text[start..end];
-            if word.chars().count() < MIN_WORD {
-                continue;
+            if letters >= MIN_WORD {
+                return Some((start, end));
             }
-            let prefix: String = word
-                .chars()
-                .flat_map(char::to_lowercase)
-                .take(WORD_PREFIX)
-                .collect();
-            return Some((start, end, prefix));
         }
     })
+}
+
+/// Appends the first [`WORD_PREFIX`] letters of `word`, lower-cased.
+fn push_prefix(out: &mut String, word: &str) {
+    let mut letters = 0;
+    for c in word.chars() {
+        if c.is_ascii() {
+            out.push(c.to_ascii_lowercase());
+            letters += 1;
+        } else {
+            for l in c.to_lowercase() {
+                out.push(l);
+                letters += 1;
+                if letters == WORD_PREFIX {
+                    break;
+                }
+            }
+        }
+        if letters >= WORD_PREFIX {
+            break;
+        }
+    }
 }
 
 /// The model's judgement of one draft.
@@ -167,14 +203,19 @@ pub(super) struct Judgement {
 impl Judgement {
     /// How the model judges `features`.
     pub(super) fn of(model: &ScreeningModel, features: &Features) -> Judgement {
-        let mut logit = model.bias;
-        let mut contributions = Vec::new();
-        for (name, value) in features.values() {
-            if let Some(&w) = model.weights.get(name) {
-                logit += w * value;
-                contributions.push((name.to_string(), w * value, features.0[name]));
-            }
-        }
+        let scale = features.scales();
+        let mut contributions: Vec<(String, f64, Option<Spot>)> = features
+            .0
+            .iter()
+            .filter_map(|(name, spot)| {
+                let w = model.weights.get(name)?;
+                Some((name.clone(), w * scale[kind(name)], *spot))
+            })
+            .collect();
+        // summed in name order, so that the sum comes out the same in
+        // every run
+        contributions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let logit = model.bias + contributions.iter().map(|c| c.1).sum::<f64>();
         contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
         Judgement {
             p: 1.0 / (1.0 + (-logit).exp()),
@@ -236,12 +277,25 @@ impl Judgement {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+
+    /// The words of `text` with their prefixes.
+    fn words(text: &str) -> Vec<(usize, usize, String)> {
+        word_spans(text)
+            .map(|(s, e)| {
+                let mut p = String::new();
+                push_prefix(&mut p, &text[s..e]);
+                (s, e, p)
+            })
+            .collect()
+    }
 
     #[test]
     fn words_are_letter_runs_cut_to_a_prefix_with_the_whole_words_offsets() {
         let text = "Päiväkodin (Ö-talo) sulkeminen 2025: 12 lasta, ja niin";
-        let got: Vec<_> = words(text).collect();
+        let got = words(text);
         let shown: Vec<(&str, &str)> = got
             .iter()
             .map(|(s, e, p)| (&text[*s..*e], p.as_str()))
@@ -283,7 +337,6 @@ mod tests {
 
     #[test]
     fn a_word_at_the_very_end_keeps_its_last_letter() {
-        let got: Vec<_> = words("koulu").collect();
-        assert_eq!(got, [(0, 5, "koulu".to_string())]);
+        assert_eq!(words("koulu"), [(0, 5, "koulu".to_string())]);
     }
 }
