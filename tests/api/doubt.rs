@@ -20,8 +20,35 @@ async fn assess(
     client.assess(req).await.expect("assess").into_inner()
 }
 
+/// Assesses a draft of one section with `title` and `text`.
+async fn assess_text(
+    client: &mut AssessmentServiceClient<Channel>,
+    title: &str,
+    text: &str,
+) -> pb::AssessResponse {
+    assess(client, one_section_draft(title, text)).await
+}
+
 fn questions(a: &pb::Assessment) -> Vec<&str> {
     a.open_questions.iter().map(|q| q.id.as_str()).collect()
+}
+
+/// The assessment asks the preparer to look again, and its rendering says
+/// the verdict is uncertain.
+fn asks_to_look_again(r: &pb::AssessResponse) {
+    let a = r.assessment.as_ref().expect("assessment");
+    assert!(
+        questions(a).contains(&"screening_uncertain"),
+        "{:?}",
+        questions(a)
+    );
+    assert!(
+        r.renderings[0]
+            .content
+            .contains("Epävarma: seulonta ei tunnistanut"),
+        "{}",
+        r.renderings[0].content
+    );
 }
 
 /// The percentage the model's reason states.
@@ -39,12 +66,10 @@ async fn the_learned_models_routine_verdict_near_its_threshold_is_marked_uncerta
 
     // routine upkeep of a school building: the model finds it routine, but
     // not by far
-    let r = assess(
+    let r = assess_text(
         &mut client,
-        one_section_draft(
-            "Koulun ilmanvaihtokoneen uusiminen",
-            "Lautakunta hyväksyy koulun ilmanvaihtokoneen uusimisen.",
-        ),
+        "Koulun ilmanvaihtokoneen uusiminen",
+        "Lautakunta hyväksyy koulun ilmanvaihtokoneen uusimisen.",
     )
     .await;
     let a = r.assessment.as_ref().expect("assessment");
@@ -56,26 +81,13 @@ async fn the_learned_models_routine_verdict_near_its_threshold_is_marked_uncerta
     assert!(s.uncertain && s.exemption.is_none());
     // as firm as the model's probability of the verdict it gave
     assert!((s.confidence - (1.0 - stated_pct(model) / 100.0)).abs() < 1e-9);
-    assert!(
-        questions(a).contains(&"screening_uncertain"),
-        "{:?}",
-        questions(a)
-    );
-    assert!(
-        r.renderings[0]
-            .content
-            .contains("Epävarma: seulonta ei tunnistanut"),
-        "{}",
-        r.renderings[0].content
-    );
+    asks_to_look_again(&r);
 
     // far from the threshold: routine, firm, and no question
-    let r = assess(
+    let r = assess_text(
         &mut client,
-        one_section_draft(
-            "Arkistonmuodostussuunnitelman päivittäminen",
-            "Lautakunta hyväksyy arkistonmuodostussuunnitelman päivityksen.",
-        ),
+        "Arkistonmuodostussuunnitelman päivittäminen",
+        "Lautakunta hyväksyy arkistonmuodostussuunnitelman päivityksen.",
     )
     .await;
     let a = r.assessment.as_ref().expect("assessment");
@@ -114,32 +126,14 @@ async fn a_routine_verdict_on_a_text_that_names_services_is_marked_uncertain() {
 
     // no rule knows a music school's rules of order, but the text names a
     // school and families
-    let r = assess(
-        &mut client,
-        one_section_draft(
-            "Musiikkiopiston järjestyssäännöt",
-            "Lautakunta hyväksyy musiikkiopiston järjestyssäännöt, jotka koskevat oppilaita ja heidän perheitään.",
-        ),
-    )
-    .await;
+    let r = assess_text(&mut client, "Musiikkiopiston järjestyssäännöt", "Lautakunta hyväksyy musiikkiopiston järjestyssäännöt, jotka koskevat oppilaita ja heidän perheitään.").await;
     let a = r.assessment.as_ref().expect("assessment");
     let s = a.screening.as_ref().expect("screening");
     assert_eq!(s.verdict, pb::ScreeningVerdict::NotNeeded as i32);
     assert!(s.reasons.is_empty() && s.exemption.is_none());
     assert!(s.uncertain);
     assert_eq!(s.confidence, 0.3);
-    assert!(
-        questions(a).contains(&"screening_uncertain"),
-        "{:?}",
-        questions(a)
-    );
-    assert!(
-        r.renderings[0]
-            .content
-            .contains("Epävarma: seulonta ei tunnistanut"),
-        "{}",
-        r.renderings[0].content
-    );
+    asks_to_look_again(&r);
 
     // an exempted routine item is firm, and asks nothing
     let r = assess(&mut client, fixture("routine_minutes.json")).await;
@@ -150,12 +144,10 @@ async fn a_routine_verdict_on_a_text_that_names_services_is_marked_uncertain() {
     assert!(!questions(a).contains(&"screening_uncertain"));
 
     // a text that names nothing the doubt looks for passes as routine
-    let r = assess(
+    let r = assess_text(
         &mut client,
-        one_section_draft(
-            "Arkistonmuodostussuunnitelman päivittäminen",
-            "Lautakunta hyväksyy arkistonmuodostussuunnitelman päivityksen.",
-        ),
+        "Arkistonmuodostussuunnitelman päivittäminen",
+        "Lautakunta hyväksyy arkistonmuodostussuunnitelman päivityksen.",
     )
     .await;
     let s = r

@@ -134,23 +134,46 @@ fn corpus_and_labels(dir: &std::path::Path) {
     std::fs::write(dir.join("labels.yaml"), labels).expect("labels");
 }
 
+/// `eva train` on the labels and corpus of `dir`, into its bundle.
+fn train_in(dir: &std::path::Path) -> std::process::Output {
+    eva(dir)
+        .args([
+            "train",
+            "labels.yaml",
+            "--corpus",
+            "corpus.jsonl",
+            "--rules",
+            "rules",
+        ])
+        .output()
+        .expect("runs")
+}
+
+/// `eva assess` with the bundle of `dir` on a draft of Lapua (408) with
+/// `title` and one proposal section `text`, as protobuf JSON.
+fn assess_in(dir: &std::path::Path, title: &str, text: &str) -> serde_json::Value {
+    let draft = serde_json::json!({
+        "tenant": "408",
+        "language": "fi",
+        "title": title,
+        "sections": [{"kind": "SECTION_KIND_PROPOSAL", "text": text}],
+    });
+    std::fs::write(dir.join("draft.json"), draft.to_string()).expect("draft");
+    let out = eva(dir)
+        .args(["assess", "draft.json", "--rules", "rules"])
+        .output()
+        .expect("runs");
+    succeeded(&out);
+    serde_json::from_slice(&out.stdout).expect("json")
+}
+
 #[test]
 fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
     let dir = tempfile::tempdir().expect("tempdir");
     crate::cli::copy_dir(&root().join("rules"), &dir.path().join("rules"));
     corpus_and_labels(dir.path());
     let train = || {
-        let out = eva(dir.path())
-            .args([
-                "train",
-                "labels.yaml",
-                "--corpus",
-                "corpus.jsonl",
-                "--rules",
-                "rules",
-            ])
-            .output()
-            .expect("runs");
+        let out = train_in(dir.path());
         succeeded(&out);
         let report = String::from_utf8(out.stdout).expect("utf8");
         let model = std::fs::read_to_string(dir.path().join("rules/model/screening.yaml"))
@@ -176,18 +199,10 @@ fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
     let said = String::from_utf8_lossy(&check.stdout);
     assert!(said.contains("a learned screening model of "), "{said}");
 
-    let draft = dir.path().join("draft.yaml");
-    std::fs::write(
-        &draft,
-        "tenant: \"408\"\nlanguage: fi\ntitle: \"Päiväkoti Metsätähden lakkauttaminen\"\nsections:\n  - kind: SECTION_KIND_PROPOSAL\n    text: \"Lautakunta päättää lakkauttaa päiväkoti Metsätähden.\"\n",
-    )
-    .expect("draft");
-    let out = eva(dir.path())
-        .args(["assess", "draft.yaml", "--rules", "rules"])
-        .output()
-        .expect("runs");
-    succeeded(&out);
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    // each excerpt is exactly the draft's text at its offsets
+    let title = "Päiväkoti Metsätähden lakkauttaminen";
+    let proposal = "Lautakunta päättää lakkauttaa päiväkoti Metsätähden.";
+    let a = assess_in(dir.path(), title, proposal);
     let reasons = a["screening"]["reasons"].as_array().expect("reasons");
     let model_reason = reasons
         .iter()
@@ -197,9 +212,6 @@ fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
     assert_ne!(a["screening"]["verdict"], "SCREENING_VERDICT_NOT_NEEDED");
     let evidence = model_reason["evidence"].as_array().expect("evidence");
     assert!(!evidence.is_empty(), "{model_reason}");
-    // each excerpt is exactly the draft's text at its offsets
-    let title = "Päiväkoti Metsätähden lakkauttaminen";
-    let proposal = "Lautakunta päättää lakkauttaa päiväkoti Metsätähden.";
     for e in evidence {
         let text = match e["sectionIndex"].as_i64().unwrap_or(0) {
             -1 => title,
@@ -222,17 +234,11 @@ fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
     );
 
     // a routine text of the kind it learned from stays routine, and says so
-    std::fs::write(
-        &draft,
-        "tenant: \"408\"\nlanguage: fi\ntitle: \"Arkistointiohjeen tarkistaminen\"\nsections:\n  - kind: SECTION_KIND_PROPOSAL\n    text: \"Lautakunta hyväksyy arkistointiohjeen tarkistuksen.\"\n",
-    )
-    .expect("draft");
-    let out = eva(dir.path())
-        .args(["assess", "draft.yaml", "--rules", "rules"])
-        .output()
-        .expect("runs");
-    succeeded(&out);
-    let a: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    let a = assess_in(
+        dir.path(),
+        "Arkistointiohjeen tarkistaminen",
+        "Lautakunta hyväksyy arkistointiohjeen tarkistuksen.",
+    );
     assert_eq!(a["screening"]["verdict"], "SCREENING_VERDICT_NOT_NEEDED");
     assert_eq!(a["screening"]["reasons"][0]["ruleId"], "screening_model");
     assert_eq!(
@@ -253,17 +259,7 @@ fn train_refuses_labels_of_one_kind_only() {
     std::fs::write(dir.path().join("labels.yaml"), only_routine).expect("labels");
     let model = dir.path().join("rules/model/screening.yaml");
     let before = std::fs::read(&model).ok();
-    let out = eva(dir.path())
-        .args([
-            "train",
-            "labels.yaml",
-            "--corpus",
-            "corpus.jsonl",
-            "--rules",
-            "rules",
-        ])
-        .output()
-        .expect("runs");
+    let out = train_in(dir.path());
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("need items of both kinds"), "{err}");

@@ -22,23 +22,44 @@ pub(super) fn text_evidence(
             .filter(|f| &f.concept == c)
             .take(MAX_HITS_PER_CONCEPT)
         {
-            let text = analysed.text(f.section_index);
-            out.push(Evidence {
-                rule_id: rule_id.to_string(),
-                place: if f.section_index < 0 {
-                    Place::Title
-                } else {
-                    Place::Section(f.section_index as u32)
-                },
-                start: f.start as u32,
-                end: f.end as u32,
-                excerpt: text.get(f.start..f.end).unwrap_or("").to_string(),
-                term: f.term.clone(),
-                concept: f.concept.clone(),
-            });
+            out.push(span(
+                analysed,
+                rule_id,
+                (f.section_index, f.start, f.end),
+                &f.term,
+                &f.concept,
+            ));
         }
     }
     out
+}
+
+/// Evidence at `(index, start, end)` of the title (-1) or a section, its
+/// excerpt exactly the text there.
+pub(super) fn span(
+    analysed: &Analysed<'_>,
+    rule_id: &str,
+    (index, start, end): (i32, usize, usize),
+    term: &str,
+    concept: &str,
+) -> Evidence {
+    Evidence {
+        rule_id: rule_id.to_string(),
+        place: if index < 0 {
+            Place::Title
+        } else {
+            Place::Section(index as u32)
+        },
+        start: start as u32,
+        end: end as u32,
+        excerpt: analysed
+            .text(index)
+            .get(start..end)
+            .unwrap_or("")
+            .to_string(),
+        term: term.to_string(),
+        concept: concept.to_string(),
+    }
 }
 
 /// A fired rule's evidence: its concepts' words, then the facts and

@@ -13,8 +13,9 @@
 //! the same are weighed alike.
 
 use super::analysis::Analysed;
+use super::evidence::span;
 use super::screening::Fired;
-use crate::domain::{Evidence, Place, Verdict};
+use crate::domain::{Evidence, Verdict};
 use crate::rules::bundle::ScreeningModel;
 
 /// A word feature is the first this many letters of a word…
@@ -245,20 +246,9 @@ impl Judgement {
             .filter(|(_, s)| seen.insert((s.index, s.start, s.end)))
             .take(MAX_EVIDENCE)
             .map(|(name, s)| {
-                let text = analysed.text(s.index);
-                Evidence {
-                    rule_id: MODEL_ID.to_string(),
-                    place: if s.index < 0 {
-                        Place::Title
-                    } else {
-                        Place::Section(s.index as u32)
-                    },
-                    start: s.start as u32,
-                    end: s.end as u32,
-                    excerpt: text.get(s.start..s.end).unwrap_or("").to_string(),
-                    term: text.get(s.start..s.end).unwrap_or("").to_string(),
-                    concept: name.strip_prefix("concept:").unwrap_or("").to_string(),
-                }
+                let word = analysed.text(s.index).get(s.start..s.end).unwrap_or("");
+                let concept = name.strip_prefix("concept:").unwrap_or("");
+                span(analysed, MODEL_ID, (s.index, s.start, s.end), word, concept)
             })
             .collect()
     }
