@@ -428,6 +428,22 @@ fn rejects_a_model_the_rules_have_outgrown_or_that_is_not_a_model() {
             .any(|m| m.contains("doubt_from (0.4) is above the threshold (0.3)")),
         "{e:?}"
     );
+    // a model's reason needs its strings
+    let strings = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("rules/templates/strings.yaml"),
+    )
+    .expect("strings");
+    let without: String = strings
+        .lines()
+        .filter(|l| !l.trim_start().starts_with("model.also:"))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let e = errors(&[("templates/strings.yaml", &without)]);
+    assert!(
+        e.iter()
+            .any(|m| m.contains("string `model.also` is missing")),
+        "{e:?}"
+    );
     let e = errors(&[(MODEL_FILE, "threshold: 0.3\n")]);
     assert!(
         e.iter().any(|m| m.contains("model/screening.yaml")),

@@ -131,7 +131,7 @@ pub(super) fn screen(
             let features = Features::of(analysed, fired, strongest);
             let judged = Judgement::of(model, &features);
             probability = Some(judged.p);
-            reasons.insert(0, model_reason(model, &judged, analysed));
+            reasons.insert(0, model_reason(bundle, model, &judged, analysed));
             let needed = judged.needed(model);
             // the model's verdict is as firm as its probability of it; a
             // REQUIRED signal that stands against it, as the rules make it
@@ -181,62 +181,49 @@ pub(super) fn screen(
     ))
 }
 
-/// The model's verdict as a screening reason: its probability, what it
-/// weighed beyond the text, and the words that moved it most as evidence.
+/// The model's verdict as a screening reason, in the words of the
+/// bundle's strings (`model.needed` or `model.routine`, then `model.also`
+/// naming the rules and signal it weighed): its probability, and the words
+/// that moved it most as evidence.
 fn model_reason(
+    bundle: &Bundle,
     model: &ScreeningModel,
     judged: &Judgement,
     analysed: &Analysed<'_>,
 ) -> ScreeningReason {
-    let pct = (judged.p * 100.0).round();
-    let threshold = (model.threshold * 100.0).round();
-    let weighed = judged.structural(model);
-    let also = |lead: &str| {
-        if weighed.is_empty() {
-            String::new()
-        } else {
-            format!(" {lead} {}.", weighed.join(", "))
-        }
-    };
-    let text = if judged.needed(model) {
-        Localized {
-            fi: format!(
-                "Opittu seulontamalli arvioi arvioinnin tarpeelliseksi ({pct} %, raja {threshold} %) tekstin sanojen perusteella.{}",
-                also("Lisäksi painoivat:")
-            ),
-            sv: format!(
-                "Den inlärda screeningmodellen bedömer en konsekvensbedömning som behövlig ({pct} %, gräns {threshold} %) utifrån textens ord.{}",
-                also("Dessutom vägde:")
-            ),
-            en: format!(
-                "The learned screening model finds an assessment needed ({pct} %, threshold {threshold} %) from the words of the text.{}",
-                also("It also weighed:")
-            ),
-        }
+    let needed = judged.needed(model);
+    let pct = (judged.p * 100.0).round().to_string();
+    let threshold = (model.threshold * 100.0).round().to_string();
+    let weighed = judged.structural(model).join(", ");
+    let string = |key: &str| bundle.strings.get(key).cloned().unwrap_or_default();
+    let sentence = string(if needed {
+        "model.needed"
     } else {
-        Localized {
-            fi: format!(
-                "Opittu seulontamalli arvioi asian rutiiniksi ({pct} %, raja {threshold} %) tekstin sanojen perusteella.{}",
-                also("Lisäksi painoivat:")
-            ),
-            sv: format!(
-                "Den inlärda screeningmodellen bedömer ärendet som rutin ({pct} %, gräns {threshold} %) utifrån textens ord.{}",
-                also("Dessutom vägde:")
-            ),
-            en: format!(
-                "The learned screening model finds the item routine ({pct} %, threshold {threshold} %) from the words of the text.{}",
-                also("It also weighed:")
-            ),
+        "model.routine"
+    });
+    let also = string("model.also");
+    let fill = |lead: &str, also: &str| {
+        let mut text = lead
+            .replace("{pct}", &pct)
+            .replace("{threshold}", &threshold);
+        if !weighed.is_empty() {
+            text.push(' ');
+            text.push_str(&also.replace("{features}", &weighed));
         }
+        text
     };
     ScreeningReason {
         rule_id: MODEL_ID.to_string(),
-        signal: if judged.needed(model) {
+        signal: if needed {
             Verdict::Recommended
         } else {
             Verdict::NotNeeded
         },
-        text,
+        text: Localized {
+            fi: fill(&sentence.fi, &also.fi),
+            sv: fill(&sentence.sv, &also.sv),
+            en: fill(&sentence.en, &also.en),
+        },
         evidence: judged.evidence(model, analysed),
     }
 }

@@ -108,6 +108,20 @@ impl Loader {
         let plans = self.plans(files.under("plans/"), &known, &register.municipalities);
         let templates = self.templates(&files);
 
+        if screening_model.is_some() {
+            for key in model::STRINGS {
+                if !templates.strings.contains_key(key) {
+                    self.err(
+                        Kind::Missing,
+                        "templates/strings.yaml",
+                        0,
+                        format!(
+                            "string `{key}` is missing; the learned screening model's reason needs it in fi, sv and en"
+                        ),
+                    );
+                }
+            }
+        }
         if !self.errors.is_empty() {
             return Err(BundleErrors(self.errors));
         }

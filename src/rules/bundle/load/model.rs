@@ -6,6 +6,9 @@ use crate::rules::bundle::ScreeningModel;
 use crate::rules::bundle::error::BundleErrorKind as Kind;
 use crate::rules::bundle::format::{ModelFile, line_of};
 
+/// The strings the model's reason is written in.
+pub(super) const STRINGS: [&str; 3] = ["model.needed", "model.routine", "model.also"];
+
 /// Where the model lies in a bundle.
 pub const FILE: &str = "model/screening.yaml";
 
