@@ -65,6 +65,15 @@ pub struct Localized {
 }
 
 impl Localized {
+    /// The same text in every language (an id, a name).
+    pub fn same(text: &str) -> Localized {
+        Localized {
+            fi: text.to_string(),
+            sv: text.to_string(),
+            en: text.to_string(),
+        }
+    }
+
     /// The text in `lang`.
     pub fn get(&self, lang: Language) -> &str {
         match lang {

@@ -117,6 +117,16 @@ async fn the_learned_models_routine_verdict_near_its_threshold_is_marked_uncerta
             .iter()
             .any(|r| r.signal == pb::ScreeningVerdict::Required as i32)
     );
+    // what it weighed besides the words is named as people read it
+    let text = &s.reasons[0].text.as_ref().expect("text").en;
+    assert!(
+        text.contains("It also weighed what the rules found: Impact assessment required"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("rule:") && !text.contains("signal:"),
+        "{text}"
+    );
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@ use super::evidence::{rule_evidence, text_evidence};
 use super::learned::{Features, Judgement, MODEL_ID};
 use super::{AssessError, Input};
 use crate::domain::{
-    Deadline, Evidence, ExemptionHit, Impact, Localized, Screening, ScreeningReason, Verdict,
+    Deadline, Evidence, ExemptionHit, Impact, Language, Localized, Screening, ScreeningReason,
+    Verdict,
 };
 use crate::rules::bundle::{Bundle, Rule, ScreeningModel};
 
@@ -183,8 +184,8 @@ pub(super) fn screen(
 
 /// The model's verdict as a screening reason, in the words of the
 /// bundle's strings (`model.needed` or `model.routine`, then `model.also`
-/// naming the rules and signal it weighed): its probability, and the words
-/// that moved it most as evidence.
+/// naming the rules by title and the signal it weighed): its probability,
+/// and the words that moved it most as evidence.
 fn model_reason(
     bundle: &Bundle,
     model: &ScreeningModel,
@@ -194,21 +195,38 @@ fn model_reason(
     let needed = judged.needed(model);
     let pct = (judged.p * 100.0).round().to_string();
     let threshold = (model.threshold * 100.0).round().to_string();
-    let weighed = judged.structural(model).join(", ");
     let string = |key: &str| bundle.strings.get(key).cloned().unwrap_or_default();
+    // what it weighed besides the words, as people read it: a rule by its
+    // title, the rules' signal as the verdict it names
+    let weighed: Vec<Localized> = judged
+        .structural(model)
+        .into_iter()
+        .map(|name| {
+            if let Some(id) = name.strip_prefix("rule:") {
+                let rule = bundle.rules.iter().find(|r| r.id == id);
+                rule.map_or_else(|| Localized::same(id), |r| r.title.clone())
+            } else if let Some(signal) = name.strip_prefix("signal:") {
+                string(&format!("verdict.{signal}"))
+            } else {
+                Localized::same(name)
+            }
+        })
+        .collect();
     let sentence = string(if needed {
         "model.needed"
     } else {
         "model.routine"
     });
     let also = string("model.also");
-    let fill = |lead: &str, also: &str| {
-        let mut text = lead
+    let fill = |lang: Language| {
+        let mut text = sentence
+            .get(lang)
             .replace("{pct}", &pct)
             .replace("{threshold}", &threshold);
         if !weighed.is_empty() {
+            let names: Vec<&str> = weighed.iter().map(|w| w.get(lang)).collect();
             text.push(' ');
-            text.push_str(&also.replace("{features}", &weighed));
+            text.push_str(&also.get(lang).replace("{features}", &names.join(", ")));
         }
         text
     };
@@ -220,9 +238,9 @@ fn model_reason(
             Verdict::NotNeeded
         },
         text: Localized {
-            fi: fill(&sentence.fi, &also.fi),
-            sv: fill(&sentence.sv, &also.sv),
-            en: fill(&sentence.en, &also.en),
+            fi: fill(Language::Fi),
+            sv: fill(Language::Sv),
+            en: fill(Language::En),
         },
         evidence: judged.evidence(model, analysed),
     }
