@@ -191,8 +191,9 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
         });
     }
 
-    // out-of-fold probabilities for each strength
-    let mut best: Option<(f64, Choice)> = None;
+    // out-of-fold probabilities for each strength, kept with the best
+    // choice so far for doubt and the report
+    let mut best: Option<(f64, Choice, std::rc::Rc<Vec<f64>>)> = None;
     for l2 in L2 {
         let mut p = vec![0.0; items.len()];
         for fold in 0..FOLDS {
@@ -202,6 +203,7 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
                 p[k] = probability(&weights, &item.features);
             }
         }
+        let p = std::rc::Rc::new(p);
         for t in THRESHOLDS {
             let threshold = f64::from(t) / 100.0;
             for force_required in [false, true] {
@@ -213,23 +215,13 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
                 let score = choice.score(&items, &p, sets.len());
                 // strictly better only: the first of equals (weaker
                 // regularisation, lower threshold, no forcing) stands
-                if best.as_ref().is_none_or(|(s, _)| score > *s) {
-                    best = Some((score, choice));
+                if best.as_ref().is_none_or(|(s, ..)| score > *s) {
+                    best = Some((score, choice, p.clone()));
                 }
             }
         }
     }
-    let (_, choice) = best.expect("the grids are not empty");
-    // the chosen strength's out-of-fold probabilities again, for doubt and
-    // the report
-    let mut p = vec![0.0; items.len()];
-    for fold in 0..FOLDS {
-        let train: Vec<&Item> = asked().filter(|i| i.fold != fold).collect();
-        let weights = fit(&train, vocabulary.len(), choice.l2)?;
-        for (k, item) in items.iter().enumerate().filter(|(_, i)| i.fold == fold) {
-            p[k] = probability(&weights, &item.features);
-        }
-    }
+    let (_, choice, p) = best.expect("the grids are not empty");
     let doubt_from = choice.doubt_from(&items, &p);
     let all: Vec<&Item> = asked().collect();
     let weights = fit(&all, vocabulary.len(), choice.l2)?;
