@@ -31,7 +31,7 @@ use prost::Message;
 
 const SEQUENTIAL: usize = 300;
 const IN_FLIGHT: usize = 32;
-const PER_TASK: usize = 50;
+const PER_TASK: usize = 150;
 const WARM_UP: usize = 30;
 
 mod common;
@@ -66,7 +66,7 @@ fn fresh(template: &NewAssessment, n: usize) -> Vec<(NewAssessment, AuditEntry)>
     (0..n)
         .map(|_| {
             let mut new = template.clone();
-            new.assessment.id = uuid::Uuid::new_v4().to_string();
+            new.assessment.id = uuid::Uuid::now_v7().to_string();
             let audit = AuditEntry {
                 at: time::OffsetDateTime::now_utc(),
                 caller: "bench".into(),

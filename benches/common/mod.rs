@@ -156,12 +156,23 @@ pub fn in_process_rows(
     (one, all)
 }
 
-/// User and system CPU seconds of process `pid` so far.
+/// User and system CPU seconds of process `pid` so far, threads that have
+/// ended included, from the process's CPU-time clock (the scheduler's
+/// own count, in nanoseconds, not the 10 ms ticks of `/proc/PID/stat`).
 pub fn cpu_seconds(pid: u32) -> Option<f64> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    // the fields after the command name, which is in parentheses
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    // USER_HZ is 100 on every Linux platform Rust supports
-    Some(ticks / 100.0)
+    let pid = libc::pid_t::try_from(pid).ok()?;
+    let mut clock: libc::clockid_t = 0;
+    // SAFETY: `clock` is a valid place for the clock id to be written to
+    if unsafe { libc::clock_getcpuclockid(pid, &mut clock) } != 0 {
+        return None;
+    }
+    let mut t = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `t` is a valid place for the time to be written to
+    if unsafe { libc::clock_gettime(clock, &mut t) } != 0 {
+        return None;
+    }
+    Some(t.tv_sec as f64 + t.tv_nsec as f64 * 1e-9)
 }

@@ -68,7 +68,10 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(BUSY_TIMEOUT)
-            .foreign_keys(true);
+            .foreign_keys(true)
+            // the journal of a statement inside a transaction (every insert
+            // of a batch keeps one) in memory, not in a temporary file
+            .pragma("temp_store", "memory");
         let file = options.get_filename().to_path_buf();
         let file = file.as_path();
         if schema == Schema::AsIs && !file.exists() {
