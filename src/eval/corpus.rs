@@ -58,6 +58,27 @@ impl CorpusDoc {
     }
 }
 
+/// A line that opens a stage of a case's handling in minutes:
+/// `Body, D.M.YYYY, § N`.
+fn is_stage_line(line: &str) -> bool {
+    let mut parts = line.trim().split(", ");
+    let (Some(body), Some(date), Some(section), None) =
+        (parts.next(), parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let number = section.strip_prefix('§').map(str::trim_start);
+    let date: Vec<&str> = date.split('.').collect();
+    body.chars().next().is_some_and(char::is_uppercase)
+        && body
+            .chars()
+            .all(|c| c.is_alphabetic() || c == ' ' || c == '-')
+        && matches!(date.as_slice(), [d, m, y]
+            if (1..=2).contains(&d.len()) && (1..=2).contains(&m.len()) && y.len() == 4
+                && [d, m, y].iter().all(|p| p.bytes().all(|b| b.is_ascii_digit())))
+        && number.is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// `YYYY-MM-DD` in shape.
 fn is_date(s: &str) -> bool {
     let b = s.as_bytes();
@@ -92,10 +113,23 @@ pub fn read_corpus(path: &Path) -> Result<BTreeMap<String, CorpusDoc>, EvalError
 
 /// A corpus document as a draft for `tenant`: the text is split into
 /// sections at its headings; text before the first heading is background.
+///
+/// Minutes that carry a case's earlier handling open each stage with a
+/// line such as `Kaupunginhallitus, 31.03.2025, § 104`. What this item
+/// decides is its last stage: the proposals and reasoning of the stages
+/// before it are the case's history, read as background, as a case system
+/// sends them.
 pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
     let mut sections: Vec<Section> = Vec::new();
     let mut current = (SectionKind::Background, String::new());
     let mut body = String::new();
+    let last_stage = doc
+        .text
+        .lines()
+        .enumerate()
+        .filter(|(_, l)| is_stage_line(l))
+        .map(|(i, _)| i)
+        .last();
     let flush =
         |kind: SectionKind, heading: &str, body: &mut String, sections: &mut Vec<Section>| {
             if !body.trim().is_empty() {
@@ -107,8 +141,14 @@ pub fn corpus_draft(doc: &CorpusDoc, tenant: &str) -> Draft {
             }
             body.clear();
         };
-    for line in doc.text.lines() {
-        if let Some(kind) = heading_kind(line) {
+    for (i, line) in doc.text.lines().enumerate() {
+        if Some(i) == last_stage {
+            flush(current.0, &current.1, &mut body, &mut sections);
+            for s in &mut sections {
+                s.kind = SectionKind::Background;
+            }
+            current = (SectionKind::Background, line.trim().to_string());
+        } else if let Some(kind) = heading_kind(line) {
             flush(current.0, &current.1, &mut body, &mut sections);
             current = (kind, line.trim().to_string());
         } else {
@@ -200,6 +240,61 @@ mod tests {
             ]
         );
         assert_eq!(d.sections[4].text.trim(), "Tila avataan.");
+    }
+
+    #[test]
+    fn earlier_stages_of_a_case_are_its_history() {
+        let d = corpus_draft(
+            &doc(
+                "Hyvinvointikertomus\n\nHyvinvointilautakunta, 25.03.2025, § 30\n\nEhdotus\n\nLautakunta merkitsee kertomuksen tiedoksi.\n\nPäätös\n\nHyväksyttiin.\n\nKaupunginvaltuusto, 19.05.2025, § 37\n\nKuvaus\n\nKertomus valmistui.\n\nEhdotus\n\nValtuusto hyväksyy kertomuksen.\n",
+            ),
+            "408",
+        );
+        assert_eq!(
+            kinds(&d),
+            vec![
+                (SectionKind::Background, ""),
+                (SectionKind::Background, "Ehdotus"),
+                (SectionKind::Background, "Päätös"),
+                (SectionKind::Reasoning, "Kuvaus"),
+                (SectionKind::Proposal, "Ehdotus"),
+            ]
+        );
+        assert_eq!(d.sections[4].text.trim(), "Valtuusto hyväksyy kertomuksen.");
+        // one stage, or none: the headings decide alone
+        for text in [
+            "Hyvinvointilautakunta, 25.03.2025, § 30\n\nEhdotus\n\nTila avataan.\n",
+            "Ehdotus\n\nKaupunginhallitus 25.03.2025 § 30 hyväksyi.\n",
+        ] {
+            let d = corpus_draft(&doc(text), "408");
+            assert_eq!(
+                d.sections.last().map(|s| s.kind),
+                Some(SectionKind::Proposal)
+            );
+        }
+    }
+
+    #[test]
+    fn stage_lines_are_told_from_text() {
+        for line in [
+            "Kaupunginhallitus, 31.03.2025, § 104",
+            "Sivistys- ja hyvinvointilautakunta, 8.5.2025, §34",
+            "  Tekninen lautakunta, 29.04.2025, § 58  ",
+        ] {
+            assert!(is_stage_line(line), "{line}");
+        }
+        for line in [
+            "",
+            "Kaupunginhallitus 31.03.2025 § 104",
+            "Kaupunginhallitus, 31.03.2025",
+            "kaupunginhallitus, 31.03.2025, § 104",
+            "Kaupunginhallitus, 31.3.25, § 104",
+            "Kaupunginhallitus, 31.03.2025, § 104, liite 2",
+            "Kaupunginhallitus, 31.03.2025, §",
+            "Päätös 3, 31.03.2025, § 104",
+        ] {
+            assert!(!is_stage_line(line), "{line:?}");
+        }
     }
 
     #[test]

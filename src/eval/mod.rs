@@ -272,6 +272,11 @@ pub struct Targets {
     pub determinant_f1: f64,
     /// Least group micro-F1.
     pub group_f1: f64,
+    /// Least share of the screening misses (needing an assessment,
+    /// screened NOT_NEEDED) marked uncertain.
+    pub doubt_misses_marked: f64,
+    /// Most share of the right verdicts marked uncertain.
+    pub doubt_correct_marked: f64,
 }
 
 impl Default for Targets {
@@ -283,6 +288,8 @@ impl Default for Targets {
             needed_precision: 0.75,
             determinant_f1: 0.75,
             group_f1: 0.70,
+            doubt_misses_marked: 0.70,
+            doubt_correct_marked: 0.15,
         }
     }
 }
@@ -334,6 +341,20 @@ impl Report {
             out.push(format!(
                 "group micro-F1 {:.3} is below {:.2}",
                 self.groups.micro.f1, t.group_f1
+            ));
+        }
+        if self.doubt.misses_marked() < t.doubt_misses_marked {
+            out.push(format!(
+                "share of the screening misses marked uncertain {:.3} is below {:.2}",
+                self.doubt.misses_marked(),
+                t.doubt_misses_marked
+            ));
+        }
+        if self.doubt.correct_marked() > t.doubt_correct_marked {
+            out.push(format!(
+                "share of the right verdicts marked uncertain {:.3} is above {:.2}",
+                self.doubt.correct_marked(),
+                t.doubt_correct_marked
             ));
         }
         if self.bad_evidence > 0 {

@@ -187,6 +187,10 @@ fn train_writes_a_model_that_assessments_use_and_show_as_evidence() {
     );
     assert!(report.contains("| labels.yaml | 20 |"), "{report}");
     assert!(model.contains("\"word:lakkaut\": "), "{model}");
+    // every proposal approves or discontinues something: the concept that
+    // says so is kept out of the model (`learned: false`), others are not
+    assert!(model.contains("\"concept:"), "{model}");
+    assert!(!model.contains("concept:further_decision"), "{model}");
     // the same labels, corpus and bundle give the same file, byte for byte
     let (_, again) = train();
     assert_eq!(model, again);

@@ -82,6 +82,14 @@ pub(super) struct ConceptFile {
     pub(super) fi: Vec<String>,
     #[serde(default)]
     pub(super) sv: Vec<String>,
+    /// Whether the learned screening model reads the concept (`learned:
+    /// false` for a concept of a decision's form that only conditions use).
+    #[serde(default = "yes")]
+    pub(super) learned: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]

@@ -82,6 +82,9 @@ pub struct Bundle {
     pub templates: BTreeMap<String, String>,
     /// Concept and family ids, sorted: the numbers conditions' needs use.
     pub(crate) names: Vec<String>,
+    /// Concepts the learned screening model does not read (`learned:
+    /// false` in the lexicon).
+    pub(crate) unlearned: Vec<String>,
     pub(crate) matcher_fi: Matcher,
     pub(crate) matcher_sv: Matcher,
     renderer: Renderer,

@@ -97,6 +97,8 @@ pub struct Concept {
     /// Id that conditions use.
     pub id: String,
     pub label: Localized,
+    /// Whether the learned screening model reads it as a feature.
+    pub learned: bool,
 }
 
 /// A family of lexicon concepts that conditions can test as one (`any_school`

@@ -450,3 +450,30 @@ fn rejects_a_model_the_rules_have_outgrown_or_that_is_not_a_model() {
         "{e:?}"
     );
 }
+
+#[test]
+fn a_concept_kept_out_of_the_model_is_not_weighed() {
+    let b = Bundle::load(&default_with(&[])).expect("loads");
+    let kept_out: Vec<&str> = b
+        .concepts
+        .iter()
+        .filter(|c| !c.learned)
+        .map(|c| c.id.as_str())
+        .collect();
+    assert_eq!(kept_out, ["further_decision"]);
+    assert!(b.concepts.iter().any(|c| c.id == "noting" && c.learned));
+    let e = errors(&[(
+        MODEL_FILE,
+        &format!(
+            "{MODEL_HEAD}threshold: 0.5\ndoubt_from: 0.2\nbias: 0\nweights:\n  \"concept:further_decision\": 1\n  \"concept:noting\": 1\n"
+        ),
+    )]);
+    assert_eq!(e.len(), 1, "{e:?}");
+    assert!(
+        e[0].contains("concept:further_decision")
+            && !e[0].contains("concept:noting")
+            && e[0].contains("learned: false")
+            && e[0].contains("retrain it with `eva train`"),
+        "{e:?}"
+    );
+}

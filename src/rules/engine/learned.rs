@@ -1,9 +1,10 @@
 //! The learned screening component: what it reads of a draft (its
 //! features), and how the bundle's model weighs them. A feature is a name
 //! such as `word:päiväko` (a word of the text beginning so), `title:…` (a
-//! word of the title), `concept:…` (a concept of the lexicon found),
-//! `rule:…` (a rule that fired) or `signal:required` /
-//! `signal:recommended` (the strongest screening signal of the rules). Each text feature remembers where it was
+//! word of the title), `concept:…` (a concept of the lexicon found, unless
+//! the lexicon marks it `learned: false`), `rule:…` (a rule that fired) or
+//! `signal:required` / `signal:recommended` (the strongest screening
+//! signal of the rules). Each text feature remembers where it was
 //! first found, so that what moved the verdict can be shown as evidence.
 //!
 //! A feature's value does not grow with the length of the text: the words
@@ -49,6 +50,7 @@ impl Features {
         analysed: &Analysed<'_>,
         fired: &Fired<'_>,
         strongest: Option<Verdict>,
+        unlearned: &[String],
     ) -> Features {
         let mut map: foldhash::HashMap<String, Option<Spot>> = Default::default();
         // names are built in one buffer and copied only when new: a long
@@ -75,7 +77,11 @@ impl Features {
                 }
             }
         }
-        for f in &analysed.found {
+        for f in analysed
+            .found
+            .iter()
+            .filter(|f| !unlearned.contains(&f.concept))
+        {
             let spot = Spot {
                 index: f.section_index,
                 start: f.start,

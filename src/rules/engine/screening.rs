@@ -85,7 +85,7 @@ pub(super) fn features(
 ) -> Result<(Features, Option<Verdict>, Option<bool>, bool), AssessError> {
     let exemption = exemption(bundle, input, analysed)?;
     let strongest = rule_reasons(fired).first().map(|r| r.signal);
-    let features = Features::of(analysed, fired, strongest);
+    let features = Features::of(analysed, fired, strongest, &bundle.unlearned);
     // as `screen` marks a NOT_NEEDED verdict of the model uncertain: never
     // where an exemption holds, by the doubt condition only where no rule
     // gave a signal
@@ -129,7 +129,7 @@ pub(super) fn screen(
         (_, Some(Verdict::Required), Some(_)) => Verdict::Required,
         (_, _, Some(_)) => Verdict::NotNeeded,
         (Some(model), _, None) => {
-            let features = Features::of(analysed, fired, strongest);
+            let features = Features::of(analysed, fired, strongest, &bundle.unlearned);
             let judged = Judgement::of(model, &features);
             probability = Some(judged.p);
             reasons.insert(0, model_reason(bundle, model, &judged, analysed));

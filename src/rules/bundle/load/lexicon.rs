@@ -62,6 +62,7 @@ impl Loader {
                 concepts.push(Concept {
                     id: c.id.as_str().to_string(),
                     label: (*c.label).clone(),
+                    learned: c.learned,
                 });
                 terms_fi.push((c.id.as_str().to_string(), c.fi));
                 terms_sv.push((c.id.as_str().to_string(), c.sv));

@@ -96,6 +96,12 @@ impl Loader {
             questions: questions.iter().map(|q| q.id.clone()).collect(),
             ids: lexicon.names.iter().cloned().collect(),
             names: lexicon.names,
+            unlearned: lexicon
+                .concepts
+                .iter()
+                .filter(|c| !c.learned)
+                .map(|c| c.id.clone())
+                .collect(),
         };
         let rules = self.rules(files.under("rules/"), &known, &schemas);
         let (exemptions, doubt) = self.screening(files.get("screening.yaml"), &known, &schemas);
@@ -159,6 +165,7 @@ impl Loader {
             strings: templates.strings,
             templates: templates.templates,
             names: known.ids,
+            unlearned: known.unlearned,
             matcher_fi: lexicon.matcher_fi,
             matcher_sv: lexicon.matcher_sv,
             renderer,
@@ -378,6 +385,8 @@ struct Known {
     names: BTreeSet<String>,
     /// The same, in order: a condition's needs refer to them by position.
     ids: Vec<String>,
+    /// Concepts the learned screening model does not read.
+    unlearned: Vec<String>,
 }
 
 /// The concept (and family) ids a condition tests with `in` one of the

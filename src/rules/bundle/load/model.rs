@@ -57,6 +57,7 @@ impl Loader {
             ok = false;
         }
         let mut unknown = Vec::new();
+        let mut unlearned = Vec::new();
         for (name, w) in &m.weights {
             let kind = KINDS.iter().find(|(p, _)| name.starts_with(p));
             let Some((prefix, must_exist)) = kind else {
@@ -79,6 +80,8 @@ impl Loader {
             };
             if !defined {
                 unknown.push(name.as_str());
+            } else if prefix == &"concept:" && known.unlearned.iter().any(|c| c == id) {
+                unlearned.push(name.as_str());
             }
             if !w.is_finite() {
                 self.err(
@@ -101,6 +104,18 @@ impl Loader {
                     unknown.len(),
                     shown.join(", "),
                     if unknown.len() > shown.len() { ", …" } else { "" }
+                ),
+            );
+            ok = false;
+        }
+        if !unlearned.is_empty() {
+            self.err(
+                Kind::Invalid,
+                FILE,
+                0,
+                format!(
+                    "feature(s) {} name concepts the lexicon keeps out of the model (learned: false); retrain it with `eva train`",
+                    unlearned.join(", ")
                 ),
             );
             ok = false;
