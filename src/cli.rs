@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::api::{assessment_to_proto, draft_from_proto, pb};
 use crate::domain::{Deadline, Language, Violations};
 use crate::render::Format;
-use crate::rules::{Bundle, BundleSource, DirSource};
+use crate::rules::{Bundle, DirSource};
 use crate::service::{AssessRequest, Service, ServiceError};
 
 /// Output of `eva assess`.
@@ -460,17 +460,8 @@ pub struct TrainRun {
 /// chosen and how it did in cross-validation.
 pub fn train(run: &TrainRun, report_to: &mut impl Write) -> Result<(), EvalRunError> {
     use crate::eval::{TrainSet, read_corpus, read_labels};
-    // the bundle without its model: the model is what is being made, and
-    // one trained before the rules changed would keep the bundle from
-    // loading
-    let model = crate::rules::bundle::MODEL_FILE;
-    let files = DirSource::new(&run.rules)
-        .files()
-        .map_err(|e| EvalRunError::Bundle(crate::rules::BundleErrors(vec![e])))?
-        .into_iter()
-        .filter(|(path, _)| path != model)
-        .collect();
-    let bundle = Bundle::load(&crate::rules::MemorySource { files })?;
+    // the model is what is being made
+    let bundle = Bundle::load_without_model(&DirSource::new(&run.rules))?;
     let mut read = Vec::new();
     for (labels_path, corpus) in pairs(&run.labels, &run.corpus)? {
         let labels = read_labels(&labels_path, &bundle)?;
@@ -486,7 +477,10 @@ pub fn train(run: &TrainRun, report_to: &mut impl Write) -> Result<(), EvalRunEr
         })
         .collect();
     let (text, report) = crate::eval::train(&bundle, &sets)?;
-    let out = run.out.clone().unwrap_or_else(|| run.rules.join(model));
+    let out = run
+        .out
+        .clone()
+        .unwrap_or_else(|| run.rules.join(crate::rules::bundle::MODEL_FILE));
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|source| EvalRunError::Save {
             path: out.display().to_string(),

@@ -67,14 +67,21 @@ impl fmt::Display for Split {
 /// divided by 3. A third of the meetings, every item of a meeting on the
 /// same side.
 pub fn meeting_split(organization: &str, day: &str) -> Split {
-    let hash = blake3::hash(format!("{organization}|{day}").as_bytes());
-    let mut first = [0u8; 8];
-    first.copy_from_slice(&hash.as_bytes()[..8]);
-    if u64::from_le_bytes(first) % 3 == 0 {
+    if meeting_number(organization, day).is_multiple_of(3) {
         Split::Test
     } else {
         Split::Tune
     }
+}
+
+/// The first eight bytes of BLAKE3 over `organization|day`, read as a
+/// little-endian number: what places a meeting's items together, in the
+/// held-out split and in the folds of training.
+pub(crate) fn meeting_number(organization: &str, day: &str) -> u64 {
+    let hash = blake3::hash(format!("{organization}|{day}").as_bytes());
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&hash.as_bytes()[..8]);
+    u64::from_le_bytes(first)
 }
 
 /// One labelled document.

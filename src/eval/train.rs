@@ -131,18 +131,14 @@ pub fn train(bundle: &Bundle, sets: &[TrainSet<'_>]) -> Result<(String, TrainRep
             let f = crate::rules::screening_features(bundle, &valid, now)
                 .map_err(|e| fail(e.to_string()))?;
             exempt += usize::from(f.strict_exemption || f.ordinary_exemption);
-            let meeting = format!(
-                "{}|{}",
+            let meeting = super::meeting_number(
                 doc.organization.as_deref().unwrap_or(""),
-                doc.meeting_day().unwrap_or(&doc.id)
+                doc.meeting_day().unwrap_or(&doc.id),
             );
-            let hash = blake3::hash(meeting.as_bytes());
-            let mut first = [0u8; 8];
-            first.copy_from_slice(&hash.as_bytes()[..8]);
             let item = Item {
                 features: Vec::new(),
                 needed: label.screening != Verdict::NotNeeded,
-                fold: u64::from_le_bytes(first) % FOLDS,
+                fold: meeting % FOLDS,
                 set: set_index,
                 rules_required: f.rules_signal == Some(Verdict::Required),
                 doubt: f.doubt,

@@ -29,14 +29,7 @@ pub fn core_with(limits: Limits) -> Service {
 /// The default bundle without its learned screening component: the rules
 /// alone screen.
 pub fn rules_only_core() -> Service {
-    use eva::rules::BundleSource;
-    let files = DirSource::new(root().join("rules"))
-        .files()
-        .expect("default bundle readable")
-        .into_iter()
-        .filter(|(path, _)| path != eva::rules::bundle::MODEL_FILE)
-        .collect();
-    let bundle = Bundle::load(&eva::rules::MemorySource { files })
+    let bundle = Bundle::load_without_model(&DirSource::new(root().join("rules")))
         .expect("default bundle loads without its model");
     assert!(bundle.screening_model.is_none());
     Service::new(bundle, Limits::default())

@@ -132,6 +132,15 @@ impl Bundle {
         let files = source.files().map_err(|e| BundleErrors(vec![e]))?;
         load::Loader::default().load(files)
     }
+
+    /// Loads the bundle at `source` without its learned screening model
+    /// (`MODEL_FILE`): the rules alone screen. For training a model, which
+    /// one trained before the rules changed would keep from loading.
+    pub fn load_without_model(source: &dyn BundleSource) -> Result<Bundle, BundleErrors> {
+        let mut files = source.files().map_err(|e| BundleErrors(vec![e]))?;
+        files.retain(|(path, _)| path != MODEL_FILE);
+        load::Loader::default().load(files)
+    }
 }
 
 impl Bundle {

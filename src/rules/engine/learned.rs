@@ -199,31 +199,31 @@ fn push_prefix(out: &mut String, word: &str) {
 
 /// The model's judgement of one draft.
 #[derive(Debug)]
-pub(super) struct Judgement {
+pub(super) struct Judgement<'f> {
     /// Probability that the draft needs an assessment.
     pub(super) p: f64,
     /// The features the model weighs, each with its effect (weight times
     /// value), largest first.
-    contributions: Vec<(String, f64, Option<Spot>)>,
+    contributions: Vec<(&'f str, f64, Option<Spot>)>,
 }
 
-impl Judgement {
+impl<'f> Judgement<'f> {
     /// How the model judges `features`.
-    pub(super) fn of(model: &ScreeningModel, features: &Features) -> Judgement {
+    pub(super) fn of(model: &ScreeningModel, features: &'f Features) -> Judgement<'f> {
         let scale = features.scales();
-        let mut contributions: Vec<(String, f64, Option<Spot>)> = features
+        let mut contributions: Vec<(&str, f64, Option<Spot>)> = features
             .0
             .iter()
             .filter_map(|(name, spot)| {
                 let w = model.weights.get(name)?;
-                Some((name.clone(), w * scale[kind(name)], *spot))
+                Some((name.as_str(), w * scale[kind(name)], *spot))
             })
             .collect();
         // summed in name order, so that the sum comes out the same in
         // every run
-        contributions.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        contributions.sort_unstable_by(|a, b| a.0.cmp(b.0));
         let logit = model.bias + contributions.iter().map(|c| c.1).sum::<f64>();
-        contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+        contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(b.0)));
         Judgement {
             p: 1.0 / (1.0 + (-logit).exp()),
             contributions,
@@ -266,7 +266,7 @@ impl Judgement {
         self.contributions
             .iter()
             .filter(|(_, w, spot)| spot.is_none() && w * towards > 0.0)
-            .map(|(name, _, _)| name.as_str())
+            .map(|(name, _, _)| *name)
             .collect()
     }
 }

@@ -87,12 +87,8 @@ pub(super) fn features(
     let strongest = rule_reasons(fired).first().map(|r| r.signal);
     let features = Features::of(analysed, fired, strongest, &bundle.unlearned);
     // as `screen` marks a NOT_NEEDED verdict of the model uncertain: never
-    // where an exemption holds, by the doubt condition only where no rule
-    // gave a signal
-    let doubt = match &bundle.doubt {
-        Some(doubt) if exemption.is_none() && strongest.is_none() => input.holds(doubt, "doubt")?,
-        _ => false,
-    };
+    // where an exemption holds
+    let doubt = exemption.is_none() && doubt_condition(bundle, input, strongest)?;
     Ok((
         features,
         strongest,
@@ -157,17 +153,13 @@ pub(super) fn screen(
     // NOT_NEEDED with no exemption behind it is in doubt where the model
     // came near its threshold, or where no rule gave a signal on a text
     // that still names what the bundle's doubt condition looks for
-    let doubt = |input: &Input| match &bundle.doubt {
-        Some(doubt) => input.holds(doubt, "doubt"),
-        None => Ok(false),
-    };
     let uncertain = verdict == Verdict::NotNeeded
         && exemption.is_none()
         && match (&bundle.screening_model, probability) {
             (Some(model), Some(p)) => {
-                p >= model.doubt_from || (strongest.is_none() && doubt(input)?)
+                p >= model.doubt_from || doubt_condition(bundle, input, strongest)?
             }
-            (None, _) => reasons.is_empty() && doubt(input)?,
+            (None, _) => reasons.is_empty() && doubt_condition(bundle, input, strongest)?,
             _ => false,
         };
     Ok((
@@ -180,6 +172,19 @@ pub(super) fn screen(
         },
         model_confidence,
     ))
+}
+
+/// Whether the bundle's doubt condition (`doubt.when` of `screening.yaml`)
+/// holds on a draft on which no rule gave a screening signal.
+fn doubt_condition(
+    bundle: &Bundle,
+    input: &Input,
+    strongest: Option<Verdict>,
+) -> Result<bool, AssessError> {
+    match &bundle.doubt {
+        Some(doubt) if strongest.is_none() => input.holds(doubt, "doubt"),
+        _ => Ok(false),
+    }
 }
 
 /// The model's verdict as a screening reason, in the words of the
